@@ -1,0 +1,84 @@
+"""Every user-visible error text of the fake, in one place."""
+
+from __future__ import annotations
+
+# Authentication (401 authentication_error)
+NO_API_KEY = (
+    "You did not provide an API key. You need to provide your API key in the "
+    "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+    "YOUR_SECRET_KEY') or Basic auth (curl -u YOUR_SECRET_KEY:). See "
+    "https://tofupay.com/docs/api#authentication for details."
+)
+INVALID_API_KEY = "Invalid API Key provided: {masked}"
+MALFORMED_AUTHORIZATION = (
+    "Invalid Authorization header. Send your secret key as 'Authorization: Bearer "
+    "sk_test_...' or with Basic auth, the key as user name and an empty password "
+    "(curl -u sk_test_...:)."
+)
+
+# Routing (404 invalid_request_error)
+UNRECOGNIZED_URL = "Unrecognized request URL ({method}: {path})."
+
+# Request bodies and parameters (400 invalid_request_error)
+JSON_BODY = (
+    "Invalid request: request bodies must be form-encoded "
+    "(Content-Type: application/x-www-form-urlencoded), not JSON. "
+    "With httpx pass data={...} rather than json={...}."
+)
+UNSUPPORTED_CONTENT_TYPE = (
+    "Invalid request: unsupported Content-Type {content_type!r}; request bodies "
+    "must be form-encoded (application/x-www-form-urlencoded)."
+)
+UNDECODABLE_BODY = "Invalid request: the {where} is not valid UTF-8 form encoding."
+UNKNOWN_PARAMETER = "Received unknown parameter: {name}"
+CONFLICTING_PARAMETER = (
+    "Invalid parameter {name}: it was sent both as a single value and as a "
+    "hash or array (e.g. both {name}=... and {name}[...]=...)."
+)
+TOO_DEEPLY_NESTED = "Invalid parameter {name}: nested more than {depth} levels deep."
+INVALID_INTEGER = "Invalid integer: {value}"
+INVALID_STRING = "Invalid string: {value}"
+INVALID_ARRAY = "Invalid array"
+INVALID_HASH = "Invalid hash"
+INVALID_EMAIL = "Invalid email address: {value}"
+INTEGER_TOO_SMALL = "This value must be greater than or equal to {minimum}."
+INTEGER_TOO_LARGE = "This value must be less than or equal to {maximum}."
+CANNOT_UNSET = (
+    "You passed an empty string for '{name}'. We assume empty values are an "
+    "attempt to unset a parameter; however '{name}' cannot be unset. You should "
+    "remove '{name}' from your request or supply a non-empty value."
+)
+CANNOT_EXPAND = "This property cannot be expanded ({name})."
+BOTH_CARD_AND_SOURCE = "Received both card and source parameters. Please pass in only one."
+CARD_DICTIONARY_UNSUPPORTED = (
+    "Card dictionaries ({param}[number]=...) are not supported by this version of "
+    "tofupay_fake yet; pass a token such as {param}=tok_visa."
+)
+NO_SUCH_TOKEN = "No such token: {id}"
+NO_LINKED_SOURCE = "Customer {customer} does not have a linked source with ID {source}."
+SOURCE_AND_DEFAULT_SOURCE = (
+    "You may only specify one of these parameters: source, default_source. A new "
+    "source already becomes the default."
+)
+BOTH_CURSORS = "You may only specify one of these parameters: starting_after, ending_before."
+
+# Metadata limits (400 invalid_request_error, param metadata)
+METADATA_TOO_MANY_KEYS = "Invalid metadata: metadata can have at most {limit} keys; got {count}."
+METADATA_KEY_TOO_LONG = (
+    "Invalid metadata: keys must be at most {limit} characters; {key!r} has {length}."
+)
+METADATA_KEY_BRACKETS = "Invalid metadata: keys cannot contain '[' or ']': {key!r}."
+METADATA_VALUE_TOO_LONG = "Invalid metadata: values must be at most {limit} characters; the value of {key!r} has {length}."
+METADATA_VALUE_NOT_STRING = (
+    "Invalid metadata: the value of {key!r} must be a string, not a hash or array."
+)
+
+# Missing objects (404 invalid_request_error)
+NO_SUCH_CUSTOMER = "No such customer: {id}"
+
+# Card declines (402 card_error)
+CARD_DECLINED = "Your card was declined."
+INSUFFICIENT_FUNDS = "Your card has insufficient funds."
+EXPIRED_CARD = "Your card has expired."
+INCORRECT_CVC = "Your card's security code is incorrect."
+PROCESSING_ERROR = "An error occurred while processing your card. Try again in a little bit."

@@ -1,0 +1,225 @@
+"""Request parameters: Stripe bracket form decoding and value coercion.
+
+``decode_form`` turns ``a[b]=1&c[]=x&d[0][e]=y`` into nested dicts and lists;
+the coercion helpers turn those values into Python types or raise the
+documented 400 naming the param.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Mapping
+from typing import TypeAlias
+from urllib.parse import parse_qsl
+
+from . import messages
+from .errors import TofupayError, invalid_request
+
+Value: TypeAlias = "str | list[Value] | dict[str, Value]"
+Params = dict[str, Value]
+
+#: Deepest nesting accepted (``a[b][c][d][e]`` is 5 levels).
+MAX_DEPTH = 5
+#: Most fields decoded from one query string or body.
+MAX_FIELDS = 1000
+
+_KEY = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
+_SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+_INTEGER = re.compile(r"-?[0-9]+")
+_INT64_MAX = 2**63 - 1
+
+
+def split_key(key: str) -> list[str]:
+    """``"a[b][]"`` -> ``["a", "b", ""]``; a malformed key stays one literal name."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        return [key]
+    return [match.group(1), *_SEGMENT.findall(match.group(2))]
+
+
+def format_key(path: Iterable[str]) -> str:
+    """``["card", "number"]`` -> ``"card[number]"``: how errors name a param."""
+    first, *rest = path
+    return first + "".join(f"[{segment}]" for segment in rest)
+
+
+def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
+    """Split a form-encoded string into (key, value) pairs, strictly UTF-8."""
+    try:
+        return parse_qsl(
+            text,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise invalid_request(messages.UNDECODABLE_BODY.format(where=where)) from None
+    except ValueError as exc:  # more than MAX_FIELDS fields
+        raise invalid_request(
+            f"Invalid request: the {where} has too many fields ({exc})."
+        ) from None
+
+
+def decode_form(pairs: Iterable[tuple[str, str]]) -> Params:
+    """Build nested params from bracket-notation pairs (Rack semantics).
+
+    ``a=1&a=2`` keeps the last value; ``a[]=x`` appends; ``a[0]=x`` is a hash
+    keyed ``"0"`` that :func:`string_list` reads as an array; a key sent both
+    as a value and as a hash or array is a 400 naming it.
+    """
+    root: Params = {}
+    for key, value in pairs:
+        _insert(root, split_key(key), value)
+    return root
+
+
+def _insert(root: Params, path: list[str], value: str) -> None:
+    if len(path) > MAX_DEPTH:
+        raise invalid_request(
+            messages.TOO_DEEPLY_NESTED.format(name=path[0], depth=MAX_DEPTH), path[0]
+        )
+    node: dict[str, Value] | list[Value] = root
+    for depth, segment in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, list):  # reached through an "[]" segment
+            if last:
+                node.append(value)
+                return
+            following = path[depth + 1]
+            tail = node[-1] if node else None
+            if following != "" and isinstance(tail, dict) and following not in tail:
+                node = tail  # a[][b]=1&a[][c]=2 -> [{"b": "1", "c": "2"}]
+            else:
+                fresh: dict[str, Value] | list[Value] = [] if following == "" else {}
+                node.append(fresh)
+                node = fresh
+            continue
+        existing = node.get(segment)
+        if last:
+            if isinstance(existing, (dict, list)):
+                _conflict(path[: depth + 1])
+            node[segment] = value
+            return
+        want_list = path[depth + 1] == ""
+        if existing is None:
+            child: dict[str, Value] | list[Value] = [] if want_list else {}
+            node[segment] = child
+            node = child
+        elif (isinstance(existing, list) and want_list) or (
+            isinstance(existing, dict) and not want_list
+        ):
+            node = existing
+        else:
+            _conflict(path[: depth + 1])
+
+
+def _conflict(path: list[str]) -> None:
+    name = format_key(path)
+    raise invalid_request(messages.CONFLICTING_PARAMETER.format(name=name), name)
+
+
+def from_python(values: Mapping[str, object]) -> Params:
+    """Turn helper kwargs (``metadata={"a": 1}``, ``account_balance=5``) into params.
+
+    ``None`` means the empty string (unset), ints and bools become their form
+    text, so seeding helpers validate exactly as the API does.
+    """
+    return {key: _from_python_value(value, key) for key, value in values.items()}
+
+
+def _from_python_value(value: object, name: str) -> Value:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _from_python_value(v, f"{name}[{k}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_from_python_value(v, f"{name}[]") for v in value]
+    raise TypeError(f"{name}: cannot send a {type(value).__name__} as a form parameter")
+
+
+def check_known(params: Mapping[str, Value], allowed: Collection[str], prefix: str = "") -> None:
+    """Raise ``Received unknown parameter: NAME`` for the first name not allowed."""
+    for name in params:
+        if name not in allowed:
+            full = f"{prefix}[{name}]" if prefix else name
+            raise invalid_request(messages.UNKNOWN_PARAMETER.format(name=full), full)
+
+
+def _show(value: Value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def string(value: Value, name: str) -> str:
+    """A plain string value, else ``Invalid string``."""
+    if not isinstance(value, str):
+        raise invalid_request(messages.INVALID_STRING.format(value=_show(value)), name)
+    return value
+
+
+def required_string(value: Value, name: str) -> str:
+    """A non-empty string: the empty string here cannot mean 'unset'."""
+    text = string(value, name)
+    if text == "":
+        raise invalid_request(messages.CANNOT_UNSET.format(name=name), name)
+    return text
+
+
+def integer(
+    value: Value, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A base-10 integer in a signed 64-bit range, then within the given bounds."""
+    if not isinstance(value, str) or not _INTEGER.fullmatch(value):
+        raise invalid_request(messages.INVALID_INTEGER.format(value=_show_scalar(value)), name)
+    number = int(value)
+    if abs(number) > _INT64_MAX:
+        raise invalid_request(messages.INVALID_INTEGER.format(value=value), name)
+    if minimum is not None and number < minimum:
+        raise invalid_request(messages.INTEGER_TOO_SMALL.format(minimum=minimum), name)
+    if maximum is not None and number > maximum:
+        raise invalid_request(messages.INTEGER_TOO_LARGE.format(maximum=maximum), name)
+    return number
+
+
+def _show_scalar(value: Value) -> str:
+    return value if isinstance(value, str) else _show(value)
+
+
+def string_list(value: Value, name: str) -> list[str]:
+    """``a[]=x&a[]=y`` or ``a[0]=x&a[1]=y`` -> ``["x", "y"]``; anything else 400."""
+    if isinstance(value, dict) and all(key.isdigit() for key in value):
+        value = [value[key] for key in sorted(value, key=int)]
+    if not isinstance(value, list):
+        raise invalid_request(messages.INVALID_ARRAY, name)
+    return [string(item, f"{name}[]") for item in value]
+
+
+def hash_of(value: Value, name: str) -> dict[str, Value]:
+    """A hash (``name[key]=...``), else ``Invalid hash``."""
+    if not isinstance(value, dict):
+        raise invalid_request(messages.INVALID_HASH, name)
+    return value
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "Params",
+    "TofupayError",
+    "Value",
+    "check_known",
+    "decode_form",
+    "format_key",
+    "from_python",
+    "hash_of",
+    "integer",
+    "parse_pairs",
+    "required_string",
+    "split_key",
+    "string",
+    "string_list",
+]

@@ -1,0 +1,99 @@
+"""The pytest plugin: the ``tofupay`` fixture, its marker and the ``--tofupay-seed`` option.
+
+Loaded into every pytest session of every user who installs the package, so it
+imports nothing of tofupay_fake, httpx, respx or faker until the fixture runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from tofupay_fake.core import FakeTofupay
+
+MARKER = (
+    "tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False): configure the "
+    "tofupay fixture: a fixed seed, N Faker customers for each key in api_keys, an "
+    "allow-list of secret keys, and strict token checking."
+)
+MARKER_KWARGS = ("seed", "customers", "api_keys", "strict_tokens")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tofupay", "tofupay_fake: the Tofupay API fake")
+    group.addoption(
+        "--tofupay-seed",
+        type=int,
+        default=None,
+        help="base seed of the tofupay fixture (default: ini tofupay_seed, else 0)",
+    )
+    parser.addini("tofupay_seed", "base seed of the tofupay fixture", default="0")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+def base_seed(config: pytest.Config) -> int:
+    """``--tofupay-seed``, else the ``tofupay_seed`` ini value, else 0."""
+    option = config.getoption("tofupay_seed")
+    if option is not None:
+        return int(option)
+    raw = str(config.getini("tofupay_seed")).strip() or "0"
+    try:
+        return int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"tofupay_seed must be an integer, got {raw!r}") from None
+
+
+def seed_for(nodeid: str, base: int) -> int:
+    """A test's seed: stable for its node id and the base seed, in any order or worker."""
+    digest = hashlib.sha256(f"{base}\0{nodeid}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def marker_options(marker: pytest.Mark | None) -> dict[str, Any]:
+    """The marker's keywords, checked; a wrong one is a clear test error."""
+    if marker is None:
+        return {}
+    if marker.args:
+        pytest.fail(
+            f"@pytest.mark.tofupay takes keywords only ({', '.join(MARKER_KWARGS)}), "
+            f"got positional {marker.args!r}",
+            pytrace=False,
+        )
+    unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.tofupay got unknown keyword(s) {', '.join(unknown)}; "
+            f"it takes {', '.join(MARKER_KWARGS)}",
+            pytrace=False,
+        )
+    return dict(marker.kwargs)
+
+
+@pytest.fixture
+def tofupay(request: pytest.FixtureRequest) -> Iterator[FakeTofupay]:
+    """A started :class:`~tofupay_fake.FakeTofupay`: httpx calls to the API hit it."""
+    from tofupay_fake.core import FakeTofupay
+
+    options = marker_options(request.node.get_closest_marker("tofupay"))
+    seed = options.get("seed")
+    if seed is None:
+        seed = seed_for(request.node.nodeid, base_seed(request.config))
+    api_keys = options.get("api_keys")
+    customers = options.get("customers", 0)
+    if customers and not api_keys:
+        pytest.fail(
+            "@pytest.mark.tofupay(customers=N) needs api_keys=[...] to seed them under",
+            pytrace=False,
+        )
+    fake = FakeTofupay(seed, api_keys=api_keys, strict_tokens=options.get("strict_tokens", False))
+    for key in api_keys or ():
+        fake.seed_customers(customers, api_key=key)
+    with fake:
+        yield fake

@@ -1,0 +1,139 @@
+"""Recorded calls and the assertions tests make on them (``unittest.mock`` words)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from .auth import mask_key
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request the fake answered, with params as the API decoded them."""
+
+    method: str
+    path: str
+    params: dict[str, Any]
+    headers: dict[str, str] = field(repr=False)
+    api_key: str | None
+    idempotency_key: str | None
+    status_code: int
+    response: dict[str, Any] = field(repr=False)
+    request_id: str = field(repr=False, default="")
+
+    def __repr__(self) -> str:
+        key = mask_key(self.api_key) if self.api_key else None
+        return (
+            f"RecordedCall({self.method} {self.path} params={self.params!r} "
+            f"api_key={key!r} status_code={self.status_code})"
+        )
+
+    def describe(self) -> str:
+        """One line for failure messages: ``POST /v1/customers {...} -> 200``."""
+        return f"{self.method} {self.path} {self.params!r} -> {self.status_code}"
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Exact path, or ``*`` standing for one path segment (``/v1/customers/*``)."""
+    if "*" not in pattern:
+        return pattern == path
+    regex = "[^/]+".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, path) is not None
+
+
+def params_match(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
+    """True when every expected param was sent with that value (a subset match)."""
+    return all(key in actual and actual[key] == _form(value) for key, value in expected.items())
+
+
+def _form(value: Any) -> Any:
+    """Compare as the wire would carry it: ``5`` matches ``"5"``, nested too."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _form(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_form(v) for v in value]
+    return value
+
+
+class CallLog(Sequence[RecordedCall]):
+    """The calls a fake answered, oldest first."""
+
+    def __init__(self, calls: list[RecordedCall] | None = None) -> None:
+        self._calls: list[RecordedCall] = calls if calls is not None else []
+
+    @overload
+    def __getitem__(self, index: int) -> RecordedCall: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[RecordedCall]: ...
+    def __getitem__(self, index: int | slice) -> RecordedCall | Sequence[RecordedCall]:
+        return self._calls[index]
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __iter__(self) -> Iterator[RecordedCall]:
+        return iter(list(self._calls))
+
+    def __repr__(self) -> str:
+        return f"CallLog({self._calls!r})"
+
+    @property
+    def called(self) -> bool:
+        """True once any call was made."""
+        return bool(self._calls)
+
+    @property
+    def call_count(self) -> int:
+        """How many calls were made."""
+        return len(self._calls)
+
+    @property
+    def last(self) -> RecordedCall:
+        """The newest call; ``AssertionError`` when there is none."""
+        if not self._calls:
+            raise AssertionError("No calls were made to the Tofupay fake.")
+        return self._calls[-1]
+
+    def append(self, call: RecordedCall) -> None:
+        """Record one call (the fake does this)."""
+        self._calls.append(call)
+
+    def clear(self) -> None:
+        """Forget every call."""
+        self._calls.clear()
+
+    def filter(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        status: int | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> CallLog:
+        """The calls with that method, path (``*`` = a segment), status and params."""
+        wanted = method.upper() if method else None
+        return CallLog(
+            [
+                call
+                for call in self._calls
+                if (wanted is None or call.method == wanted)
+                and (path is None or path_matches(path, call.path))
+                and (status is None or call.status_code == status)
+                and (params is None or params_match(params, call.params))
+            ]
+        )
+
+    def describe(self) -> str:
+        """Every call, one a line, for failure messages."""
+        if not self._calls:
+            return "  (no calls were made)"
+        return "\n".join(
+            f"  {index}. {call.describe()}" for index, call in enumerate(self._calls, 1)
+        )

@@ -1,0 +1,100 @@
+"""Store records -> API JSON dicts, in the seed document's field order; expand."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from .resources.lists import Page
+from .store import Card, Customer
+
+#: How many cards the ``sources`` list inside a customer shows.
+EMBEDDED_LIST_LIMIT = 10
+
+
+def card(record: Card) -> dict[str, Any]:
+    """The card object: the seed's fields in its order, ``fingerprint`` after ``exp_year``."""
+    return {
+        "id": record.id,
+        "object": "card",
+        "last4": record.last4,
+        "brand": record.brand,
+        "funding": record.funding,
+        "exp_month": record.exp_month,
+        "exp_year": record.exp_year,
+        "fingerprint": record.fingerprint,
+        "country": record.country,
+        "name": record.name,
+        "address_line1": record.address_line1,
+        "address_line2": record.address_line2,
+        "address_city": record.address_city,
+        "address_state": record.address_state,
+        "address_zip": record.address_zip,
+        "address_country": record.address_country,
+        "cvc_check": record.cvc_check,
+        "address_line1_check": record.address_line1_check,
+        "address_zip_check": record.address_zip_check,
+        "dynamic_last4": record.dynamic_last4,
+        "metadata": dict(record.metadata),
+        "customer": record.customer,
+    }
+
+
+def customer(record: Customer, expand: Collection[str] = ()) -> dict[str, Any]:
+    """The customer object; ``expand={"default_source"}`` inlines the default card."""
+    base = f"/v1/customers/{record.id}"
+    newest_cards = list(reversed(record.cards.values()))
+    default: Any = record.default_source
+    if default is not None and "default_source" in expand:
+        default = card(record.cards[default])
+    return {
+        "object": "customer",
+        "created": record.created,
+        "id": record.id,
+        "livemode": record.livemode,
+        "description": record.description,
+        "email": record.email,
+        "delinquent": record.delinquent,
+        "metadata": dict(record.metadata),
+        "subscriptions": _embedded_list(f"{base}/subscriptions", [], 0),
+        "discount": None,
+        "account_balance": record.account_balance,
+        "currency": record.currency,
+        "sources": _embedded_list(
+            f"{base}/sources",
+            [card(c) for c in newest_cards[:EMBEDDED_LIST_LIMIT]],
+            len(newest_cards),
+        ),
+        "default_source": default,
+    }
+
+
+def _embedded_list(url: str, data: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "total_count": total,
+        "has_more": total > len(data),
+        "url": url,
+        "data": data,
+    }
+
+
+def deleted_customer(ident: str) -> dict[str, Any]:
+    """What retrieving a deleted customer answers."""
+    return {"id": ident, "object": "customer", "deleted": True}
+
+
+def deleted(ident: str) -> dict[str, Any]:
+    """What a DELETE answers: the seed's ``{"deleted": true, "id": ...}``."""
+    return {"deleted": True, "id": ident}
+
+
+def list_object(
+    url: str, page: Page[Any], data: list[dict[str, Any]], include_total: bool
+) -> dict[str, Any]:
+    """A top-level list: ``object url has_more [total_count] data``."""
+    body: dict[str, Any] = {"object": "list", "url": url, "has_more": page.has_more}
+    if include_total:
+        body["total_count"] = page.total_count
+    body["data"] = data
+    return body

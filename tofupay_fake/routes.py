@@ -1,0 +1,103 @@
+"""The API's routes: (method, path template) -> handler, with each route's params."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import messages, params, render
+from .errors import invalid_request, unrecognized_url
+from .params import Params
+from .resources import Env, customers
+from .store import Account
+
+Answer = tuple[int, dict[str, Any]]
+
+
+@dataclass(slots=True)
+class Context:
+    """One request's account and the fake's ids, clock and options."""
+
+    account: Account
+    env: Env
+
+
+Handler = Callable[[Context, Mapping[str, str], Params], Answer]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: its method, path template, accepted params and handler."""
+
+    method: str
+    template: str
+    params: frozenset[str]
+    handler: Handler
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+        object.__setattr__(self, "pattern", re.compile(regex))
+
+
+def _expand(raw: Params, allowed: frozenset[str]) -> set[str]:
+    if "expand" not in raw:
+        return set()
+    wanted = set(params.string_list(raw["expand"], "expand"))
+    for name in sorted(wanted):
+        if name not in allowed:
+            raise invalid_request(messages.CANNOT_EXPAND.format(name=name), "expand")
+    return wanted
+
+
+_CUSTOMER_EXPAND = frozenset({"default_source"})
+_LIST_EXPAND = frozenset({"data.default_source"})
+
+
+def create_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    expand = _expand(raw, _CUSTOMER_EXPAND)
+    return 200, render.customer(customers.create(ctx.account, raw, ctx.env), expand)
+
+
+def retrieve_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    expand = _expand(raw, _CUSTOMER_EXPAND)
+    if customers.is_deleted(ctx.account, args["id"]):
+        return 200, render.deleted_customer(args["id"])
+    return 200, render.customer(customers.get(ctx.account, args["id"]), expand)
+
+
+def update_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    expand = _expand(raw, _CUSTOMER_EXPAND)
+    return 200, render.customer(customers.update(ctx.account, args["id"], raw, ctx.env), expand)
+
+
+def delete_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    return 200, render.deleted(customers.delete(ctx.account, args["id"]))
+
+
+def list_customers(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    expand = {name.removeprefix("data.") for name in _expand(raw, _LIST_EXPAND)}
+    page = customers.list_page(ctx.account, raw)
+    data = [render.customer(customer, expand) for customer in page.items]
+    return 200, render.list_object("/v1/customers", page, data, "include" in raw)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/v1/customers", customers.CREATE_PARAMS, create_customer),
+    Route("GET", "/v1/customers", customers.LIST_PARAMS, list_customers),
+    Route("GET", "/v1/customers/{id}", frozenset({"expand"}), retrieve_customer),
+    Route("POST", "/v1/customers/{id}", customers.UPDATE_PARAMS, update_customer),
+    Route("DELETE", "/v1/customers/{id}", frozenset(), delete_customer),
+)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    """The route for ``method path`` and its path arguments, else the 404."""
+    for route in ROUTES:
+        if route.method == method:
+            found = route.pattern.fullmatch(path)
+            if found is not None:
+                return route, found.groupdict()
+    raise unrecognized_url(method, path)

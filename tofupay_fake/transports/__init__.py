@@ -1,0 +1,1 @@
+"""Ways to reach the fake; the only code that knows HTTP libraries."""
