@@ -58,7 +58,9 @@ def test_a_declined_card_is_reported_and_nothing_is_created(
     billing: Billing, tofupay: FakeTofupay
 ) -> None:
     with pytest.raises(BillingError) as raised:
-        billing.sign_up("broke@example.com", "pro", card_token="tok_chargeDeclinedInsufficientFunds")
+        billing.sign_up(
+            "broke@example.com", "pro", card_token="tok_chargeDeclinedInsufficientFunds"
+        )
 
     assert raised.value.status == 402
     assert raised.value.error["code"] == "card_declined"
@@ -119,4 +121,4 @@ def test_the_same_test_gives_the_same_ids_every_run(tofupay: FakeTofupay) -> Non
     replay = FakeTofupay(seed=tofupay.seed, base_url="http://replay.invalid")
     again = replay.add_customer(API_KEY, email="same@example.com")
     assert again["id"] == first.customer_id
-    assert API_BASE == tofupay.base_url
+    assert tofupay.base_url == API_BASE

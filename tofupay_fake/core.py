@@ -63,9 +63,9 @@ class FakeTofupay:
             self.clock = clock
         else:
             self.clock = Clock(source=clock)
-        self.api_keys: frozenset[str] | None = None if api_keys is None else frozenset(api_keys)
         if isinstance(api_keys, str):
             raise TypeError("api_keys takes a list of keys, not one string")
+        self.api_keys: frozenset[str] | None = None if api_keys is None else frozenset(api_keys)
         self.strict_tokens = strict_tokens
         self._ids = IdFactory(seed)
         self._store = Store()

@@ -1,0 +1,54 @@
+"""Guards the public surface: what users import must stay importable and listed."""
+
+from __future__ import annotations
+
+import inspect
+
+import tofupay_fake
+from tofupay_fake import FakeTofupay
+
+PUBLIC = [
+    "DEFAULT_BASE_URL",
+    "CallLog",
+    "Clock",
+    "FakeTofupay",
+    "RecordedCall",
+    "Response",
+    "TofupayError",
+    "__version__",
+]
+
+
+def test_all_is_sorted_and_exactly_the_public_names() -> None:
+    assert tofupay_fake.__all__ == PUBLIC
+    assert sorted(tofupay_fake.__all__, key=str.casefold) == sorted(PUBLIC, key=str.casefold)
+    for name in PUBLIC:
+        assert hasattr(tofupay_fake, name), name
+
+
+def test_constructor_signature_is_the_contract() -> None:
+    signature = inspect.signature(FakeTofupay)
+    assert list(signature.parameters) == ["seed", "base_url", "clock", "api_keys", "strict_tokens"]
+    assert signature.parameters["seed"].default == 0
+    assert signature.parameters["base_url"].default == "https://api.tofupay.com"
+    for name in ("base_url", "clock", "api_keys", "strict_tokens"):
+        assert signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_contract_methods_exist() -> None:
+    for name in (
+        "start",
+        "stop",
+        "add_customer",
+        "seed_customers",
+        "customers",
+        "get_customer",
+        "assert_called",
+        "assert_not_called",
+        "reset",
+        "handle",
+    ):
+        assert callable(getattr(FakeTofupay, name)), name
+    fake = FakeTofupay()
+    assert fake.calls.call_count == 0
+    assert fake.clock.now() == 1421056271
