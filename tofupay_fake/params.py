@@ -26,8 +26,9 @@ MAX_FIELDS = 1000
 
 _KEY = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
-_INTEGER = re.compile(r"-?[0-9]+")
-_INT64_MAX = 2**63 - 1
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
+_DIGITS = re.compile(r"[0-9]+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def split_key(key: str) -> list[str]:
@@ -176,8 +177,8 @@ def integer(
     """A base-10 integer in a signed 64-bit range, then within the given bounds."""
     if not isinstance(value, str) or not _INTEGER.fullmatch(value):
         raise invalid_request(messages.INVALID_INTEGER.format(value=_show_scalar(value)), name)
-    number = int(value)
-    if abs(number) > _INT64_MAX:
+    number = int(value)  # at most 20 digits: never near int()'s digit limit
+    if not _INT64_MIN <= number <= _INT64_MAX:
         raise invalid_request(messages.INVALID_INTEGER.format(value=value), name)
     if minimum is not None and number < minimum:
         raise invalid_request(messages.INTEGER_TOO_SMALL.format(minimum=minimum), name)
@@ -192,7 +193,7 @@ def _show_scalar(value: Value) -> str:
 
 def string_list(value: Value, name: str) -> list[str]:
     """``a[]=x&a[]=y`` or ``a[0]=x&a[1]=y`` -> ``["x", "y"]``; anything else 400."""
-    if isinstance(value, dict) and all(key.isdigit() for key in value):
+    if isinstance(value, dict) and all(_DIGITS.fullmatch(key) for key in value):
         value = [value[key] for key in sorted(value, key=int)]
     if not isinstance(value, list):
         raise invalid_request(messages.INVALID_ARRAY, name)

@@ -45,12 +45,26 @@ def path_matches(pattern: str, path: str) -> bool:
 
 
 def params_match(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
-    """True when every expected param was sent with that value (a subset match)."""
-    return all(key in actual and actual[key] == _form(value) for key, value in expected.items())
+    """True when every expected param was sent with that value.
+
+    A subset match, recursively for hashes (``{"metadata": {"plan": "pro"}}``
+    matches whatever other metadata was sent); arrays and values must be equal.
+    """
+    return _subset(_form(expected), actual)
+
+
+def _subset(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and _subset(value, actual[key]) for key, value in expected.items()
+        )
+    return bool(expected == actual)
 
 
 def _form(value: Any) -> Any:
-    """Compare as the wire would carry it: ``5`` matches ``"5"``, nested too."""
+    """Compare as the wire would carry it: ``5`` matches ``"5"``, ``None`` is ``""``."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
