@@ -284,7 +284,14 @@ class FakeTofupay:
 
 def _origin(base_url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(base_url)
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
         raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
     return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]
 

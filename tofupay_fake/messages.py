@@ -82,3 +82,8 @@ INSUFFICIENT_FUNDS = "Your card has insufficient funds."
 EXPIRED_CARD = "Your card has expired."
 INCORRECT_CVC = "Your card's security code is incorrect."
 PROCESSING_ERROR = "An error occurred while processing your card. Try again in a little bit."
+
+# List params (400 invalid_request_error)
+INVALID_INCLUDE = (
+    "Invalid include[]: {value!r}. The only value that can be included is total_count."
+)

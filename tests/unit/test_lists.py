@@ -156,7 +156,7 @@ def test_parse_query_defaults() -> None:
         pytest.param(
             {"include": ["bogus"]},
             "include",
-            "Received unknown parameter: include[bogus]",
+            "Invalid include[]: 'bogus'. The only value that can be included is total_count.",
             id="include-unknown",
         ),
     ],

@@ -7,7 +7,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from .. import messages
+from .. import messages, params
 from ..errors import TofupayError, invalid_request
 from ..ids import ALPHABET
 from ..params import Value
@@ -60,10 +60,14 @@ TEST_TOKENS: dict[str, CardSpec | Decline] = {
         "card_declined", messages.INSUFFICIENT_FUNDS, "insufficient_funds"
     ),
     "tok_chargeDeclinedExpiredCard": Decline(
-        "expired_card", messages.EXPIRED_CARD, param="exp_month"
+        "expired_card", messages.EXPIRED_CARD, "expired_card", param="exp_month"
     ),
-    "tok_chargeDeclinedIncorrectCvc": Decline("incorrect_cvc", messages.INCORRECT_CVC, param="cvc"),
-    "tok_chargeDeclinedProcessingError": Decline("processing_error", messages.PROCESSING_ERROR),
+    "tok_chargeDeclinedIncorrectCvc": Decline(
+        "incorrect_cvc", messages.INCORRECT_CVC, "incorrect_cvc", param="cvc"
+    ),
+    "tok_chargeDeclinedProcessingError": Decline(
+        "processing_error", messages.PROCESSING_ERROR, "processing_error"
+    ),
 }
 
 
@@ -75,10 +79,7 @@ def resolve_source(value: Value, param: str, env: Env) -> CardSpec:
     """
     if isinstance(value, dict):
         raise invalid_request(messages.CARD_DICTIONARY_UNSUPPORTED.format(param=param), param)
-    if not isinstance(value, str):
-        raise invalid_request(messages.INVALID_STRING.format(value=value), param)
-    if value == "":
-        raise invalid_request(messages.CANNOT_UNSET.format(name=param), param)
+    value = params.required_string(value, param)
     known = TEST_TOKENS.get(value)
     if isinstance(known, Decline):
         raise known.error()

@@ -51,9 +51,7 @@ def parse_query(raw: Mapping[str, Value]) -> ListQuery:
     if "include" in raw:
         for item in params.string_list(raw["include"], "include"):
             if item != "total_count":
-                raise invalid_request(
-                    messages.UNKNOWN_PARAMETER.format(name=f"include[{item}]"), "include"
-                )
+                raise invalid_request(messages.INVALID_INCLUDE.format(value=item), "include")
             query.include_total_count = True
     return query
 

@@ -1,0 +1,81 @@
+"""Assertions shared by the API tests: ids, Request-Id, exact error bodies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from tests.conftest import KEY, Api, error_of
+
+CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")
+CARD_ID = re.compile(r"card_[0-9A-Za-z]{24}")
+REQUEST_ID = re.compile(r"req_[0-9A-Za-z]{14}")
+START = 1421056271  # the seed document's ``created``
+
+CUSTOMER_KEYS = [
+    "object",
+    "created",
+    "id",
+    "livemode",
+    "description",
+    "email",
+    "delinquent",
+    "metadata",
+    "subscriptions",
+    "discount",
+    "account_balance",
+    "currency",
+    "sources",
+    "default_source",
+]
+
+
+def assert_common_headers(response: httpx.Response) -> None:
+    """Every answer is JSON and carries a ``Request-Id: req_`` + 14 header."""
+    assert response.headers["content-type"] == "application/json"
+    assert REQUEST_ID.fullmatch(response.headers["request-id"]), response.headers
+
+
+def assert_error(
+    response: httpx.Response,
+    status: int,
+    type_: str,
+    message: str,
+    param: str | None = None,
+    *,
+    code: str | None = None,
+    decline_code: str | None = None,
+) -> None:
+    """The response is exactly this error: no other keys in ``error``."""
+    assert_common_headers(response)
+    expected: dict[str, Any] = {"type": type_, "message": message}
+    if param is not None:
+        expected["param"] = param
+    if code is not None:
+        expected["code"] = code
+    if decline_code is not None:
+        expected["decline_code"] = decline_code
+    assert (response.status_code, error_of(response)) == (status, expected)
+
+
+def ok(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a 200 answer (with the common headers)."""
+    assert response.status_code == 200, response.text
+    assert_common_headers(response)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def create(api: Api, key: str = KEY, **data: str) -> dict[str, Any]:
+    """``POST /v1/customers`` with ``data``; the customer made."""
+    body = ok(api.post("/v1/customers", key=key, data=data))
+    assert CUSTOMER_ID.fullmatch(body["id"])
+    return body
+
+
+def list_ids(api: Api, key: str = KEY, **query: str) -> tuple[list[str], bool]:
+    """The ids and ``has_more`` of one ``GET /v1/customers`` page."""
+    body = ok(api.get("/v1/customers", key=key, params=query))
+    return [customer["id"] for customer in body["data"]], body["has_more"]
