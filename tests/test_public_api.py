@@ -52,3 +52,20 @@ def test_contract_methods_exist() -> None:
     fake = FakeTofupay()
     assert fake.calls.call_count == 0
     assert fake.clock.now() == 1421056271
+
+
+def test_every_public_name_has_a_lazy_home() -> None:
+    homes = tofupay_fake._HOMES
+    assert sorted(homes) == sorted(name for name in PUBLIC if name != "__version__")
+    for name in homes:
+        assert getattr(tofupay_fake, name) is not None
+    assert set(PUBLIC) <= set(dir(tofupay_fake))
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    try:
+        tofupay_fake.NoSuchThing  # noqa: B018
+    except AttributeError as error:
+        assert "NoSuchThing" in str(error)
+    else:
+        raise AssertionError("expected AttributeError")

@@ -1,11 +1,20 @@
-"""tofupay_fake: an in-process, stateful, deterministic fake of the Tofupay Customers API."""
+"""tofupay_fake: an in-process, stateful, deterministic fake of the Tofupay Customers API.
+
+The names below are loaded on first use (PEP 562), so that the pytest plugin,
+which pytest imports into every session, costs next to nothing until the
+``tofupay`` fixture is used.
+"""
 
 from __future__ import annotations
 
-from .clock import Clock
-from .core import DEFAULT_BASE_URL, FakeTofupay, Response
-from .errors import TofupayError
-from .recorder import CallLog, RecordedCall
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .core import DEFAULT_BASE_URL, FakeTofupay, Response
+    from .errors import TofupayError
+    from .recorder import CallLog, RecordedCall
 
 __version__ = "0.1.0"
 
@@ -19,3 +28,26 @@ __all__ = [
     "TofupayError",
     "__version__",
 ]
+
+_HOMES = {
+    "CallLog": ".recorder",
+    "Clock": ".clock",
+    "DEFAULT_BASE_URL": ".core",
+    "FakeTofupay": ".core",
+    "RecordedCall": ".recorder",
+    "Response": ".core",
+    "TofupayError": ".errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tofupay_fake' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

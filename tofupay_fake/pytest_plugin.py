@@ -38,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A wrong marker keyword fails the test even where the fixture is not used.
+    marker_options(item.get_closest_marker("tofupay"))
+
+
 def base_seed(config: pytest.Config) -> int:
     """``--tofupay-seed``, else the ``tofupay_seed`` ini value, else 0."""
     option = config.getoption("tofupay_seed")

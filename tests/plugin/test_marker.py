@@ -253,3 +253,23 @@ def test_bad_marker_arguments_are_clear_errors(
     errors = [line for line in result.outlines if "tofupay" in line and named in line]
     assert errors, result.stdout.str()
     result.stdout.no_fnmatch_line("*the test body must not run*")
+
+
+def test_bad_marker_keyword_fails_even_without_the_fixture(sub: pytest.Pytester) -> None:
+    sub.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tofupay(seeed=1)
+        def test_no_fixture():
+            raise AssertionError("the test body must not run")
+
+        @pytest.mark.tofupay(seed=1)
+        def test_good_marker_no_fixture():
+            pass
+        """
+    )
+    result = sub.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.tofupay got unknown keyword(s) seeed*"])
+    result.stdout.no_fnmatch_line("*the test body must not run*")
