@@ -14,23 +14,6 @@ CARD_ID = re.compile(r"card_[0-9A-Za-z]{24}")
 REQUEST_ID = re.compile(r"req_[0-9A-Za-z]{14}")
 START = 1421056271  # the seed document's ``created``
 
-CUSTOMER_KEYS = [
-    "object",
-    "created",
-    "id",
-    "livemode",
-    "description",
-    "email",
-    "delinquent",
-    "metadata",
-    "subscriptions",
-    "discount",
-    "account_balance",
-    "currency",
-    "sources",
-    "default_source",
-]
-
 
 def assert_common_headers(response: httpx.Response) -> None:
     """Every answer is JSON and carries a ``Request-Id: req_`` + 14 header."""

@@ -9,7 +9,6 @@ import pytest
 
 from tests.api.helpers import (
     CARD_ID,
-    CUSTOMER_KEYS,
     START,
     assert_common_headers,
     assert_error,
@@ -18,6 +17,7 @@ from tests.api.helpers import (
     ok,
 )
 from tests.conftest import LIVE_KEY, OTHER_KEY, Api
+from tests.seed_examples import CUSTOMER_KEYS
 from tofupay_fake import FakeTofupay
 from tofupay_fake.resources.cards import TEST_TOKENS
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.seed_examples import CARD_KEYS, CUSTOMER, CUSTOMER_KEYS
 from tofupay_fake import render
 from tofupay_fake.errors import (
     TofupayError,
@@ -18,47 +19,6 @@ from tofupay_fake.errors import (
 from tofupay_fake.resources.lists import Page
 from tofupay_fake.store import Card, Customer
 
-# Key orders of the seed document's customer example (card: + fingerprint).
-SEED_CUSTOMER_KEYS = [
-    "object",
-    "created",
-    "id",
-    "livemode",
-    "description",
-    "email",
-    "delinquent",
-    "metadata",
-    "subscriptions",
-    "discount",
-    "account_balance",
-    "currency",
-    "sources",
-    "default_source",
-]
-SEED_CARD_KEYS = [
-    "id",
-    "object",
-    "last4",
-    "brand",
-    "funding",
-    "exp_month",
-    "exp_year",
-    "fingerprint",
-    "country",
-    "name",
-    "address_line1",
-    "address_line2",
-    "address_city",
-    "address_state",
-    "address_zip",
-    "address_country",
-    "cvc_check",
-    "address_line1_check",
-    "address_zip_check",
-    "dynamic_last4",
-    "metadata",
-    "customer",
-]
 LIST_KEYS = ["object", "total_count", "has_more", "url", "data"]
 
 CUS = "cus_5V50idQJ7fxkRX"
@@ -176,42 +136,21 @@ def test_error_helpers(error: TofupayError, fields: tuple[Any, ...]) -> None:
 
 
 def test_card_field_order() -> None:
-    assert list(render.card(seed_card())) == SEED_CARD_KEYS
+    assert list(render.card(seed_card())) == CARD_KEYS
 
 
 def test_card_values_match_the_seed_example() -> None:
-    assert render.card(seed_card()) == {
-        "id": CARD,
-        "object": "card",
-        "last4": "4242",
-        "brand": "Visa",
-        "funding": "credit",
-        "exp_month": 3,
-        "exp_year": 2016,
-        "fingerprint": "Xt5EWLLDS7FJjR1c",
-        "country": "US",
-        "name": None,
-        "address_line1": None,
-        "address_line2": None,
-        "address_city": None,
-        "address_state": None,
-        "address_zip": None,
-        "address_country": None,
-        "cvc_check": "pass",
-        "address_line1_check": None,
-        "address_zip_check": None,
-        "dynamic_last4": None,
-        "metadata": {},
-        "customer": CUS,
-    }
+    """The seed's card, plus the one field the fake adds."""
+    seed = {**CUSTOMER["sources"]["data"][0], "id": CARD, "customer": CUS}
+    assert render.card(seed_card()) == {**seed, "fingerprint": "Xt5EWLLDS7FJjR1c"}
 
 
 def test_customer_field_order() -> None:
     body = render.customer(seed_customer())
-    assert list(body) == SEED_CUSTOMER_KEYS
+    assert list(body) == CUSTOMER_KEYS
     assert list(body["subscriptions"]) == LIST_KEYS
     assert list(body["sources"]) == LIST_KEYS
-    assert list(body["sources"]["data"][0]) == SEED_CARD_KEYS
+    assert list(body["sources"]["data"][0]) == CARD_KEYS
 
 
 def test_customer_values_match_the_seed_example() -> None:
@@ -272,7 +211,7 @@ def test_expand_default_source_inlines_the_card() -> None:
     assert render.customer(record)["default_source"] == CARD
     expanded = render.customer(record, expand={"default_source"})["default_source"]
     assert expanded == render.card(seed_card())
-    assert list(expanded) == SEED_CARD_KEYS
+    assert list(expanded) == CARD_KEYS
 
 
 def test_rendered_metadata_is_a_copy() -> None:
