@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import auth, messages, params, render, routes
+from . import auth, idempotency, params, render, routes
 from .clock import Clock
-from .errors import TofupayError, invalid_request
+from .errors import TofupayError
+from .faults import Failure, FaultQueue, InjectedException
 from .ids import IdFactory
 from .recorder import CallLog, RecordedCall
-from .resources import Env, customers, metadata
-from .store import Store
+from .resources import Env, cards, customers, metadata, tokens
+from .store import Account, Store
 
 if TYPE_CHECKING:
     from .transports.respx_routes import FakeRouter
 
 DEFAULT_BASE_URL = "https://api.tofupay.com"
-_FORM = "application/x-www-form-urlencoded"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -69,8 +70,9 @@ class FakeTofupay:
         self.strict_tokens = strict_tokens
         self._ids = IdFactory(seed)
         self._store = Store()
-        self._env = Env(self._ids, self.clock, strict_tokens)
+        self._env = Env(self._store, self._ids, self.clock, strict_tokens)
         self._calls = CallLog()
+        self._faults = FaultQueue()
         self._lock = threading.RLock()
         self._router: FakeRouter | None = None
         self._faker: Any = None
@@ -124,42 +126,112 @@ class FakeTofupay:
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
     ) -> Response:
-        """Answer one API request; header names are matched case-insensitively."""
+        """Answer one API request; header names are matched case-insensitively.
+
+        Raises :class:`~tofupay_fake.faults.InjectedException` for an exception
+        fault queued by :meth:`fail_next` (transports raise it into the client).
+        """
         method = method.upper()
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
         with self._lock:
             request_id = self._ids.new("req")
             api_key: str | None = None
             decoded: params.Params = {}
+            replayed = False
+            fault = self._faults.take(method, path)
             try:
+                if fault is not None:
+                    raise fault.trigger()
                 api_key = auth.extract_key(lowered.get("authorization"))
                 auth.check_key(api_key, self.api_keys)
                 route, args = routes.match(method, path)
-                decoded = _decode(method, query, lowered, body)
+                decoded = params.decode_request(method, query, lowered, body)
                 _check_known(decoded, route.params)
                 account = self._store.account(api_key or "")
-                status, payload = route.handler(routes.Context(account, self._env), args, decoded)
+                status, payload, replayed = self._run(route, args, decoded, account, lowered)
             except TofupayError as error:
                 status, payload = error.status, error.body()
-            content = json.dumps(payload, ensure_ascii=False).encode()
-            response_headers = (
+            except InjectedException as injected:
+                self._record(method, path, decoded, lowered, api_key, 0, {}, request_id)
+                raise injected
+            self._record(method, path, decoded, lowered, api_key, status, payload, request_id)
+            response_headers: tuple[tuple[str, str], ...] = (
                 ("Content-Type", "application/json"),
                 ("Request-Id", request_id),
             )
-            self._calls.append(
-                RecordedCall(
-                    method=method,
-                    path=path,
-                    params=decoded,
-                    headers=lowered,
-                    api_key=api_key,
-                    idempotency_key=lowered.get("idempotency-key"),
-                    status_code=status,
-                    response=payload,
-                    request_id=request_id,
-                )
-            )
+            if replayed:
+                response_headers += (("Idempotent-Replayed", "true"),)
+            content = json.dumps(payload, ensure_ascii=False).encode()
             return Response(status, response_headers, content)
+
+    def _run(
+        self,
+        route: routes.Route,
+        args: Mapping[str, str],
+        decoded: params.Params,
+        account: Account,
+        headers: Mapping[str, str],
+    ) -> tuple[int, dict[str, Any], bool]:
+        """Run the handler, replaying or saving the answer of an idempotent POST."""
+        key = headers.get("idempotency-key") if route.method == "POST" else None
+        if not key:
+            return (*route.handler(routes.Context(account, self._env), args, decoded), False)
+        request = idempotency.signature(route.method, route.template, [args, decoded])
+        saved = idempotency.replay(account, key, request)
+        if saved is not None:
+            return saved.status, saved.payload, True
+        try:
+            status, payload = route.handler(routes.Context(account, self._env), args, decoded)
+        except TofupayError as error:
+            if idempotency.saves(error.status, error.body()):
+                idempotency.save(account, key, request, error.status, error.body())
+            raise
+        idempotency.save(account, key, request, status, payload)
+        return status, payload, False
+
+    def _record(
+        self,
+        method: str,
+        path: str,
+        decoded: params.Params,
+        headers: dict[str, str],
+        api_key: str | None,
+        status: int,
+        payload: dict[str, Any],
+        request_id: str,
+    ) -> None:
+        self._calls.append(
+            RecordedCall(
+                method=method,
+                path=path,
+                params=decoded,
+                headers=headers,
+                api_key=api_key,
+                idempotency_key=headers.get("idempotency-key"),
+                status_code=status,
+                response=payload,
+                request_id=request_id,
+            )
+        )
+
+    def fail_next(
+        self,
+        error: Failure,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` matching requests fail, changing no state.
+
+        ``error``: ``"api_error"`` (500), ``"rate_limit"`` (429),
+        ``"card_declined"`` (402), a status 400..599, or an exception class
+        (e.g. ``httpx.ConnectTimeout``) raised into the client. ``path`` may use
+        ``*`` for one segment. Faulted calls are recorded (status 0 for an
+        exception) and are never saved for idempotent replay.
+        """
+        with self._lock:
+            self._faults.add(error, method=method, path=path, times=times)
 
     # -- seeding and state --------------------------------------------------
 
@@ -197,6 +269,37 @@ class FakeTofupay:
             fields.update(overrides)
             made.append(self.add_customer(api_key, **fields))
         return made
+
+    def create_token(
+        self,
+        number: str = "4242424242424242",
+        exp_month: int = 12,
+        exp_year: int | None = None,
+        cvc: str | None = "123",
+        *,
+        api_key: str | None = None,
+        **card: Any,
+    ) -> str:
+        """Issue a single-use card token, validated as ``POST /v1/tokens`` would.
+
+        ``exp_year`` defaults to next year by the fake's clock; ``cvc=None``
+        sends none; ``card`` takes ``name`` and ``address_*`` fields. Without
+        ``api_key`` any account may use the token. A declining test number
+        gives a token that declines when it is attached, as the API's does.
+        """
+        fields: dict[str, Any] = {"number": number, "exp_month": exp_month, **card}
+        fields["exp_year"] = exp_year if exp_year is not None else self._year() + 1
+        if cvc is not None:
+            fields["cvc"] = cvc
+        with self._lock:
+            livemode = False
+            if api_key is not None:
+                livemode = self._store.account(auth.check_key(api_key, self.api_keys)).livemode
+            details = cards.from_dict(params.from_python(fields), "card", self._env)
+            return tokens.issue(api_key, livemode, details, self._env).id
+
+    def _year(self) -> int:
+        return time.gmtime(self.clock.now()).tm_year
 
     def customers(self, api_key: str | None = None) -> list[dict[str, Any]]:
         """Live customers, newest first, of one key (or of every key when None)."""
@@ -244,36 +347,18 @@ class FakeTofupay:
         ``path`` may use ``*`` for one segment; ``params`` need only be a subset
         of what was sent. The failure message lists every call made.
         """
-        matches = self._calls.filter(method, path, params=params)
-        count = len(matches)
-        if (times is None and count == 0) or (times is not None and count != times):
-            wanted = f"{method.upper()} {path}" + (
-                f" with params {dict(params)!r}" if params else ""
-            )
-            expected = "at least once" if times is None else f"{times} time(s)"
-            raise AssertionError(
-                f"Expected {wanted} to be called {expected}; it was called {count} time(s).\n"
-                f"Calls made:\n{self._calls.describe()}"
-            )
-        return matches
+        return self._calls.assert_called(method, path, params, times)
 
     def assert_not_called(self, method: str | None = None, path: str | None = None) -> None:
         """Assert no call matched (no call at all when both are None)."""
-        matches = self._calls.filter(method, path)
-        if matches:
-            what = (
-                " ".join(part for part in (method and method.upper(), path) if part) or "any call"
-            )
-            raise AssertionError(
-                f"Expected no {what}; {len(matches)} matching call(s).\nCalls made:\n"
-                f"{self._calls.describe()}"
-            )
+        self._calls.assert_not_called(method, path)
 
     def reset(self) -> None:
         """Back to a new fake's state: no accounts, no calls, ids and clock from the start."""
         with self._lock:
             self._store.clear()
             self._calls.clear()
+            self._faults.clear()
             self._ids.reset()
             self.clock.reset()
             self._faker = None
@@ -294,24 +379,6 @@ def _origin(base_url: str) -> tuple[str, str, int | None]:
     ):
         raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
     return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]
-
-
-def _decode(method: str, query: str, headers: Mapping[str, str], body: bytes) -> params.Params:
-    pairs = params.parse_pairs(query, "query string")
-    if method == "POST" and body:
-        content_type = headers.get("content-type", _FORM).partition(";")[0].strip().lower()
-        if content_type == "application/json" or content_type.endswith("+json"):
-            raise invalid_request(messages.JSON_BODY)
-        if content_type not in (_FORM, ""):
-            raise invalid_request(
-                messages.UNSUPPORTED_CONTENT_TYPE.format(content_type=content_type)
-            )
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise invalid_request(messages.UNDECODABLE_BODY.format(where="body")) from None
-        pairs += params.parse_pairs(text, "body")
-    return params.decode_form(pairs)
 
 
 def _check_known(decoded: Mapping[str, params.Value], allowed: frozenset[str]) -> None:

@@ -50,11 +50,10 @@ CANNOT_UNSET = (
 )
 CANNOT_EXPAND = "This property cannot be expanded ({name})."
 BOTH_CARD_AND_SOURCE = "Received both card and source parameters. Please pass in only one."
-CARD_DICTIONARY_UNSUPPORTED = (
-    "Card dictionaries ({param}[number]=...) are not supported by this version of "
-    "tofupay_fake yet; pass a token such as {param}=tok_visa."
-)
 NO_SUCH_TOKEN = "No such token: {id}"
+TOKEN_ALREADY_USED = "You cannot use a Tofupay token more than once: {id}."
+MISSING_PARAM = "Missing required param: {name}."
+INVALID_SOURCE_OBJECT = "Invalid object: {value!r}. Must be one of: card, bank_account."
 NO_LINKED_SOURCE = "Customer {customer} does not have a linked source with ID {source}."
 SOURCE_AND_DEFAULT_SOURCE = (
     "You may only specify one of these parameters: source, default_source. A new "
@@ -87,3 +86,31 @@ PROCESSING_ERROR = "An error occurred while processing your card. Try again in a
 INVALID_INCLUDE = (
     "Invalid include[]: {value!r}. The only value that can be included is total_count."
 )
+
+# Card validation (402 card_error, param number / exp_month / exp_year / cvc)
+INCORRECT_NUMBER = "Your card number is incorrect."
+INVALID_EXPIRY_MONTH = "Your card's expiration month is invalid."
+INVALID_EXPIRY_YEAR = "Your card's expiration year is invalid."
+INVALID_CVC = "Your card's security code is invalid."
+
+# More missing objects (404 invalid_request_error)
+NO_SUCH_SOURCE = "No such source: {id}"
+NO_SUCH_SUBSCRIPTION = "No such subscription: {id}"
+
+# Idempotency
+IDEMPOTENCY_MISMATCH = (
+    "Keys for idempotent requests can only be used with the same parameters they were "
+    "first used with. Try using a key other than '{key}' if you meant to execute a "
+    "different request."
+)
+IDEMPOTENCY_KEY_TOO_LONG = (
+    "Invalid Idempotency-Key: keys can be at most {limit} characters long; this one has {length}."
+)
+
+# Injected faults (fake.fail_next)
+API_ERROR = "An unknown error occurred. (Injected by tofupay_fake's fail_next.)"
+RATE_LIMIT = (
+    "Too many requests hit the API too quickly. We recommend an exponential backoff of "
+    "your requests. (Injected by tofupay_fake's fail_next.)"
+)
+INJECTED_STATUS = "Injected error with status {status}. (Injected by tofupay_fake's fail_next.)"

@@ -63,6 +63,28 @@ def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
         ) from None
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def decode_request(method: str, query: str, headers: Mapping[str, str], body: bytes) -> Params:
+    """A request's params: the query string, plus a POST's form body (never JSON)."""
+    pairs = parse_pairs(query, "query string")
+    if method == "POST" and body:
+        content_type = headers.get("content-type", FORM).partition(";")[0].strip().lower()
+        if content_type == "application/json" or content_type.endswith("+json"):
+            raise invalid_request(messages.JSON_BODY)
+        if content_type not in (FORM, ""):
+            raise invalid_request(
+                messages.UNSUPPORTED_CONTENT_TYPE.format(content_type=content_type)
+            )
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid_request(messages.UNDECODABLE_BODY.format(where="body")) from None
+        pairs += parse_pairs(text, "body")
+    return decode_form(pairs)
+
+
 def decode_form(pairs: Iterable[tuple[str, str]]) -> Params:
     """Build nested params from bracket-notation pairs (Rack semantics).
 

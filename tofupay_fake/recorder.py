@@ -144,6 +144,41 @@ class CallLog(Sequence[RecordedCall]):
             ]
         )
 
+    def assert_called(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        times: int | None = None,
+    ) -> CallLog:
+        """Assert a matching call was made (``times`` exactly, if given); return the matches.
+
+        ``path`` may use ``*`` for one segment; ``params`` is a subset match. The
+        failure message lists every call made.
+        """
+        matches = self.filter(method, path, params=params)
+        count = len(matches)
+        if (times is None and count == 0) or (times is not None and count != times):
+            wanted = f"{method.upper()} {path}" + (
+                f" with params {dict(params)!r}" if params else ""
+            )
+            expected = "at least once" if times is None else f"{times} time(s)"
+            raise AssertionError(
+                f"Expected {wanted} to be called {expected}; it was called {count} time(s).\n"
+                f"Calls made:\n{self.describe()}"
+            )
+        return matches
+
+    def assert_not_called(self, method: str | None = None, path: str | None = None) -> None:
+        """Assert no call matched (no call at all when both are None)."""
+        matches = self.filter(method, path)
+        if matches:
+            what = " ".join(part for part in (method and method.upper(), path) if part)
+            raise AssertionError(
+                f"Expected no {what or 'call'}; {len(matches)} matching call(s).\n"
+                f"Calls made:\n{self.describe()}"
+            )
+
     def describe(self) -> str:
         """Every call, one a line, for failure messages."""
         if not self._calls:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from typing import Any
 
 from .resources.lists import Page
-from .store import Card, Customer
+from .store import Card, Customer, Token
 
 #: How many cards the ``sources`` list inside a customer shows.
 EMBEDDED_LIST_LIMIT = 10
@@ -98,3 +98,17 @@ def list_object(
         body["total_count"] = page.total_count
     body["data"] = data
     return body
+
+
+def token(record: Token) -> dict[str, Any]:
+    """The token object; its card has no customer yet."""
+    return {
+        "id": record.id,
+        "object": "token",
+        "card": card(record.card),
+        "client_ip": None,
+        "created": record.created,
+        "livemode": record.livemode,
+        "type": "card",
+        "used": record.used,
+    }

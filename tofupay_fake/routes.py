@@ -10,8 +10,8 @@ from typing import Any
 from . import messages, params, render
 from .errors import invalid_request, unrecognized_url
 from .params import Params
-from .resources import Env, customers
-from .store import Account
+from .resources import Env, cards, customers, sources, tokens
+from .store import Account, Customer
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -84,12 +84,69 @@ def list_customers(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer
     return 200, render.list_object("/v1/customers", page, data, "include" in raw)
 
 
+def _customer(ctx: Context, args: Mapping[str, str]) -> Customer:
+    return customers.get(ctx.account, args["id"])
+
+
+def list_sources(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    page = sources.list_page(_customer(ctx, args), raw)
+    data = [render.card(card) for card in page.items]
+    return 200, render.list_object(f"/v1/customers/{args['id']}/sources", page, data, False)
+
+
+def create_source(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    return 200, render.card(sources.create(ctx.account, _customer(ctx, args), raw, ctx.env))
+
+
+def retrieve_source(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    return 200, render.card(sources.get(_customer(ctx, args), args["card"]))
+
+
+def update_source(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    card = sources.update(_customer(ctx, args), args["card"], raw, ctx.env)
+    return 200, render.card(card)
+
+
+def delete_source(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    return 200, render.deleted(sources.delete(_customer(ctx, args), args["card"]))
+
+
+def list_subscriptions(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    _customer(ctx, args)
+    page = sources.subscriptions_page(raw)
+    url = f"/v1/customers/{args['id']}/subscriptions"
+    return 200, render.list_object(url, page, [], False)
+
+
+def create_token(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    return 200, render.token(tokens.create(ctx.account, raw, ctx.env))
+
+
+def retrieve_token(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
+    return 200, render.token(tokens.get(ctx.account, args["id"], ctx.env))
+
+
+_SOURCE = "/v1/customers/{id}/sources/{card}"
+
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/customers", customers.CREATE_PARAMS, create_customer),
     Route("GET", "/v1/customers", customers.LIST_PARAMS, list_customers),
     Route("GET", "/v1/customers/{id}", frozenset({"expand"}), retrieve_customer),
     Route("POST", "/v1/customers/{id}", customers.UPDATE_PARAMS, update_customer),
     Route("DELETE", "/v1/customers/{id}", frozenset(), delete_customer),
+    Route("GET", "/v1/customers/{id}/sources", sources.LIST_PARAMS, list_sources),
+    Route("POST", "/v1/customers/{id}/sources", sources.CREATE_PARAMS, create_source),
+    Route("GET", _SOURCE, frozenset(), retrieve_source),
+    Route("POST", _SOURCE, cards.UPDATE_PARAMS, update_source),
+    Route("DELETE", _SOURCE, frozenset(), delete_source),
+    Route(
+        "GET",
+        "/v1/customers/{id}/subscriptions",
+        sources.SUBSCRIPTION_LIST_PARAMS,
+        list_subscriptions,
+    ),
+    Route("POST", "/v1/tokens", tokens.CREATE_PARAMS, create_token),
+    Route("GET", "/v1/tokens/{id}", frozenset(), retrieve_token),
 )
 
 

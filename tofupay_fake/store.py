@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -10,7 +11,7 @@ class Card:
     """A card attached to a customer (the API's ``card`` object)."""
 
     id: str
-    customer: str
+    customer: str | None
     last4: str
     brand: str
     funding: str
@@ -30,6 +31,8 @@ class Card:
     address_zip_check: str | None = None
     dynamic_last4: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    #: The checks a test number makes fail ("cvc", "line1", "zip"), shared, never copied.
+    failing_checks: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -49,6 +52,31 @@ class Customer:
     default_source: str | None = None
 
 
+@dataclass(slots=True)
+class Token:
+    """A card token: single use; ``api_key`` None when any account may use it.
+
+    ``number`` is kept (never shown) so that a test number declines when attached.
+    """
+
+    id: str
+    created: int
+    livemode: bool
+    card: Card
+    number: str
+    api_key: str | None
+    used: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SavedResponse:
+    """What an idempotent POST answered, with the request it answered."""
+
+    request: str
+    status: int
+    payload: dict[str, Any]
+
+
 class Account:
     """Everything one secret key can see.
 
@@ -57,13 +85,14 @@ class Account:
     deleted ones for the ``{"deleted": true}`` stub.
     """
 
-    __slots__ = ("api_key", "customers", "deleted", "livemode")
+    __slots__ = ("api_key", "customers", "deleted", "idempotency", "livemode")
 
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.livemode = api_key.startswith("sk_live_")
         self.customers: dict[str, Customer] = {}
         self.deleted: set[str] = set()
+        self.idempotency: dict[str, SavedResponse] = {}
 
 
 class Store:
@@ -71,6 +100,7 @@ class Store:
 
     def __init__(self) -> None:
         self.accounts: dict[str, Account] = {}
+        self.tokens: dict[str, Token] = {}
 
     def account(self, api_key: str) -> Account:
         """The account of ``api_key``, made on first use."""
@@ -82,3 +112,4 @@ class Store:
     def clear(self) -> None:
         """Forget every account."""
         self.accounts.clear()
+        self.tokens.clear()

@@ -177,8 +177,8 @@ def test_parse_query_include_indexed() -> None:
 @pytest.fixture
 def account() -> Account:
     """Five customers created at S .. S+4, emails c0..c4; c2 and c4 share an email."""
-    account = Store().account("sk_test_abc123")
-    env = Env(IdFactory(0), Clock())
+    env = Env(Store(), IdFactory(0), Clock())
+    account = env.store.account("sk_test_abc123")
     for i, email in enumerate(["c0@x.io", "c1@x.io", "same@x.io", "c3@x.io", "same@x.io"]):
         customers.create(account, {"email": email, "description": f"c{i}"}, env)
     return account

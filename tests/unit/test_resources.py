@@ -18,12 +18,12 @@ KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 
 @pytest.fixture
 def env() -> Env:
-    return Env(IdFactory(0), Clock())
+    return Env(Store(), IdFactory(0), Clock())
 
 
 @pytest.fixture
-def account() -> Account:
-    return Store().account(KEY)
+def account(env: Env) -> Account:
+    return env.store.account(KEY)
 
 
 def expected_ids(prefix: str, n: int) -> list[str]:
@@ -69,7 +69,7 @@ def test_create_fields(account: Account, env: Env) -> None:
 
 
 def test_create_live_account(env: Env) -> None:
-    live = Store().account("sk_live_abc123")
+    live = env.store.account("sk_live_abc123")
     assert customers.create(live, {}, env).livemode is True
 
 
@@ -296,7 +296,7 @@ def test_update_unknown_customer(account: Account, env: Env) -> None:
 
 
 def test_accounts_are_isolated(env: Env) -> None:
-    store = Store()
+    store = env.store
     made = customers.create(store.account(KEY), {}, env)
     with pytest.raises(TofupayError) as info:
         customers.get(store.account("sk_test_other"), made.id)

@@ -1,10 +1,12 @@
-"""Cards from sources: test tokens, unknown tokens, declines, fingerprints."""
+"""Cards: card dictionaries, test numbers and tokens, validation, checks, declines."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import messages, params
@@ -12,28 +14,36 @@ from ..errors import TofupayError, invalid_request
 from ..ids import ALPHABET
 from ..params import Value
 from ..store import Account, Card
-from . import Env
+from . import Env, metadata
 
 _TOKEN = re.compile(r"tok_[0-9A-Za-z_]+")
+_DIGITS = re.compile(r"[0-9]+")
+_CVC = re.compile(r"[0-9]{3,4}")
+_YEAR = re.compile(r"[0-9]{4}")
 
-
-@dataclass(frozen=True, slots=True)
-class CardSpec:
-    """What a source resolves to before it is attached: the card's own facts."""
-
-    number: str
-    brand: str
-    funding: str = "credit"
-    cvc_check: str | None = "pass"
+ADDRESS_FIELDS = (
+    "address_line1",
+    "address_line2",
+    "address_city",
+    "address_state",
+    "address_zip",
+    "address_country",
+)
+#: Keys a card dictionary (``card[...]`` / ``source[...]``) may carry.
+DICT_FIELDS = frozenset(
+    {"object", "number", "exp_month", "exp_year", "cvc", "name", *ADDRESS_FIELDS}
+)
+#: Params of ``POST /v1/customers/{id}/sources/{card}``.
+UPDATE_PARAMS = frozenset({"name", "exp_month", "exp_year", *ADDRESS_FIELDS, "metadata"})
 
 
 @dataclass(frozen=True, slots=True)
 class Decline:
-    """A test token that fails with a 402 ``card_error``."""
+    """How a test card fails when it is attached: a 402 ``card_error``."""
 
     code: str
     message: str
-    decline_code: str | None = None
+    decline_code: str
     param: str | None = None
 
     def error(self) -> TofupayError:
@@ -42,68 +52,309 @@ class Decline:
         )
 
 
-#: The default card of a token the fake did not issue: the seed example's Visa 4242.
-DEFAULT_CARD = CardSpec("4242424242424242", "Visa")
+@dataclass(frozen=True, slots=True)
+class TestNumber:
+    """What a Stripe test number does: brand, funding, a decline or failing checks."""
 
-TEST_TOKENS: dict[str, CardSpec | Decline] = {
-    "tok_visa": DEFAULT_CARD,
-    "tok_visa_debit": CardSpec("4000056655665556", "Visa", "debit"),
-    "tok_mastercard": CardSpec("5555555555554444", "MasterCard"),
-    "tok_mastercard_debit": CardSpec("5200828282828210", "MasterCard", "debit"),
-    "tok_mastercard_prepaid": CardSpec("5105105105105100", "MasterCard", "prepaid"),
-    "tok_amex": CardSpec("378282246310005", "American Express"),
-    "tok_discover": CardSpec("6011111111111117", "Discover"),
-    "tok_diners": CardSpec("30569309025904", "Diners Club"),
-    "tok_jcb": CardSpec("3530111333300000", "JCB"),
-    "tok_chargeDeclined": Decline("card_declined", messages.CARD_DECLINED, "generic_decline"),
-    "tok_chargeDeclinedInsufficientFunds": Decline(
-        "card_declined", messages.INSUFFICIENT_FUNDS, "insufficient_funds"
+    brand: str
+    funding: str = "credit"
+    decline: Decline | None = None
+    failing: frozenset[str] = frozenset()
+
+
+_DECLINED = Decline("card_declined", messages.CARD_DECLINED, "generic_decline")
+_EXPIRED = Decline("expired_card", messages.EXPIRED_CARD, "expired_card", "exp_month")
+
+TEST_NUMBERS: dict[str, TestNumber] = {
+    "4242424242424242": TestNumber("Visa"),
+    "4000056655665556": TestNumber("Visa", "debit"),
+    "5555555555554444": TestNumber("MasterCard"),
+    "5200828282828210": TestNumber("MasterCard", "debit"),
+    "5105105105105100": TestNumber("MasterCard", "prepaid"),
+    "378282246310005": TestNumber("American Express"),
+    "6011111111111117": TestNumber("Discover"),
+    "30569309025904": TestNumber("Diners Club"),
+    "3530111333300000": TestNumber("JCB"),
+    "4000000000000002": TestNumber("Visa", decline=_DECLINED),
+    "4000000000009995": TestNumber(
+        "Visa",
+        decline=Decline("card_declined", messages.INSUFFICIENT_FUNDS, "insufficient_funds"),
     ),
-    "tok_chargeDeclinedExpiredCard": Decline(
-        "expired_card", messages.EXPIRED_CARD, "expired_card", param="exp_month"
+    "4000000000000069": TestNumber("Visa", decline=_EXPIRED),
+    "4000000000000127": TestNumber(
+        "Visa", decline=Decline("incorrect_cvc", messages.INCORRECT_CVC, "incorrect_cvc", "cvc")
     ),
-    "tok_chargeDeclinedIncorrectCvc": Decline(
-        "incorrect_cvc", messages.INCORRECT_CVC, "incorrect_cvc", param="cvc"
+    "4000000000000119": TestNumber(
+        "Visa", decline=Decline("processing_error", messages.PROCESSING_ERROR, "processing_error")
     ),
-    "tok_chargeDeclinedProcessingError": Decline(
-        "processing_error", messages.PROCESSING_ERROR, "processing_error"
-    ),
+    "4000000000000101": TestNumber("Visa", failing=frozenset({"cvc"})),
+    "4000000000000010": TestNumber("Visa", failing=frozenset({"line1", "zip"})),
+    "4000000000000028": TestNumber("Visa", failing=frozenset({"line1"})),
+    "4000000000000036": TestNumber("Visa", failing=frozenset({"zip"})),
 }
 
+#: Stripe's test tokens, each standing for a test number.
+TEST_TOKENS: dict[str, str] = {
+    "tok_visa": "4242424242424242",
+    "tok_visa_debit": "4000056655665556",
+    "tok_mastercard": "5555555555554444",
+    "tok_mastercard_debit": "5200828282828210",
+    "tok_mastercard_prepaid": "5105105105105100",
+    "tok_amex": "378282246310005",
+    "tok_discover": "6011111111111117",
+    "tok_diners": "30569309025904",
+    "tok_jcb": "3530111333300000",
+    "tok_chargeDeclined": "4000000000000002",
+    "tok_chargeDeclinedInsufficientFunds": "4000000000009995",
+    "tok_chargeDeclinedExpiredCard": "4000000000000069",
+    "tok_chargeDeclinedIncorrectCvc": "4000000000000127",
+    "tok_chargeDeclinedProcessingError": "4000000000000119",
+}
 
-def resolve_source(value: Value, param: str, env: Env) -> CardSpec:
-    """Check a ``source`` / ``card`` value and say which card it attaches.
+#: The number behind a token the fake did not issue: the seed example's Visa 4242.
+DEFAULT_NUMBER = "4242424242424242"
 
-    Raises the documented 400 (bad or unknown token) or 402 (test declines)
-    before anything is stored.
+_PREFIXES: tuple[tuple[str, tuple[range, ...]], ...] = (
+    ("American Express", (range(34, 35), range(37, 38))),
+    ("Diners Club", (range(300, 306), range(36, 37), range(38, 40))),
+    ("JCB", (range(3528, 3590),)),
+    ("Discover", (range(6011, 6012), range(644, 650), range(65, 66))),
+    ("MasterCard", (range(51, 56), range(2221, 2721))),
+    ("Visa", (range(4, 5),)),
+)
+
+
+def brand_of(number: str) -> str:
+    """The brand of a number by its prefix; ``Unknown`` when none matches."""
+    known = TEST_NUMBERS.get(number)
+    if known is not None:
+        return known.brand
+    for brand, ranges in _PREFIXES:
+        for span in ranges:
+            width = len(str(span.start))
+            if len(number) >= width and int(number[:width]) in span:
+                return brand
+    return "Unknown"
+
+
+def luhn_ok(number: str) -> bool:
+    """True for digits that pass the Luhn check."""
+    if not _DIGITS.fullmatch(number):
+        return False
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char)
+        if index % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetails:
+    """A validated card before it is stored: from a dictionary or a token."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: bool
+    name: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    address_city: str | None = None
+    address_state: str | None = None
+    address_zip: str | None = None
+    address_country: str | None = None
+
+
+def _card_error(code: str, message: str, param: str) -> TofupayError:
+    return TofupayError(402, "card_error", message, param, code)
+
+
+def _year(timestamp: int) -> int:
+    return time.gmtime(timestamp).tm_year
+
+
+def check_expiry(month: int, year: int, env: Env) -> None:
+    """402 ``invalid_expiry_year`` / ``invalid_expiry_month`` for a date before the clock's."""
+    now = time.gmtime(env.clock.now())
+    if year < now.tm_year:
+        raise _card_error("invalid_expiry_year", messages.INVALID_EXPIRY_YEAR, "exp_year")
+    if year == now.tm_year and month < now.tm_mon:
+        raise _card_error("invalid_expiry_month", messages.INVALID_EXPIRY_MONTH, "exp_month")
+
+
+def parse_month(value: Value) -> int:
+    """``exp_month``: an integer 1..12, else 402 ``invalid_expiry_month``."""
+    if isinstance(value, str) and _DIGITS.fullmatch(value) and len(value) <= 2:
+        month = int(value)
+        if 1 <= month <= 12:
+            return month
+    raise _card_error("invalid_expiry_month", messages.INVALID_EXPIRY_MONTH, "exp_month")
+
+
+def parse_year(value: Value) -> int:
+    """``exp_year``: four digits, else 402 ``invalid_expiry_year``."""
+    if isinstance(value, str) and _YEAR.fullmatch(value):
+        return int(value)
+    raise _card_error("invalid_expiry_year", messages.INVALID_EXPIRY_YEAR, "exp_year")
+
+
+def from_dict(raw: Value, param: str, env: Env) -> CardDetails:
+    """Validate a card dictionary: required fields, Luhn, expiry against the clock, cvc."""
+    fields = params.hash_of(raw, param)
+    params.check_known(fields, DICT_FIELDS, prefix=param)
+    if "object" in fields and fields["object"] != "card":
+        raise invalid_request(
+            messages.INVALID_SOURCE_OBJECT.format(value=fields["object"]), f"{param}[object]"
+        )
+    for name in ("number", "exp_month", "exp_year"):
+        if name not in fields:
+            raise invalid_request(
+                messages.MISSING_PARAM.format(name=f"{param}[{name}]"), f"{param}[{name}]"
+            )
+    number = fields["number"]
+    if not isinstance(number, str) or not 12 <= len(number) <= 19 or not luhn_ok(number):
+        raise _card_error("incorrect_number", messages.INCORRECT_NUMBER, "number")
+    month = parse_month(fields["exp_month"])
+    year = parse_year(fields["exp_year"])
+    check_expiry(month, year, env)
+    cvc = fields.get("cvc")
+    if cvc is not None and (not isinstance(cvc, str) or not _CVC.fullmatch(cvc)):
+        raise _card_error("invalid_cvc", messages.INVALID_CVC, "cvc")
+    text = {
+        name: params.string(fields[name], f"{param}[{name}]") or None
+        for name in ("name", *ADDRESS_FIELDS)
+        if name in fields
+    }
+    return CardDetails(number, month, year, cvc is not None, **text)
+
+
+def token_details(number: str, env: Env) -> CardDetails:
+    """The card behind a test token: expires in March of next year, cvc given."""
+    return CardDetails(number, 3, _year(env.clock.now()) + 1, True)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A resolved ``source``: new card details, or the card of an issued token."""
+
+    details: CardDetails | None = None
+    token: str | None = None
+    card: Card | None = None
+
+
+def resolve_source(value: Value, param: str, account: Account, env: Env) -> Source:
+    """Check a ``source`` / ``card`` value (token id or dictionary) before anything is stored.
+
+    Raises the documented 400 (bad, unknown or used token) or 402 (invalid
+    card, test declines, a token's card expired by the clock).
     """
     if isinstance(value, dict):
-        raise invalid_request(messages.CARD_DICTIONARY_UNSUPPORTED.format(param=param), param)
-    value = params.required_string(value, param)
-    known = TEST_TOKENS.get(value)
-    if isinstance(known, Decline):
-        raise known.error()
-    if known is not None:
-        return known
-    if _TOKEN.fullmatch(value) and not env.strict_tokens:
-        return DEFAULT_CARD
-    raise invalid_request(messages.NO_SUCH_TOKEN.format(id=value), param)
+        details = from_dict(value, param, env)
+        check_attachable(details.number, details.exp_month, details.exp_year, env)
+        return Source(details=details)
+    ident = params.required_string(value, param)
+    issued = env.store.tokens.get(ident)
+    if issued is not None and issued.api_key in (None, account.api_key):
+        if issued.used:
+            raise invalid_request(messages.TOKEN_ALREADY_USED.format(id=ident), param)
+        card = issued.card
+        check_attachable(issued.number, card.exp_month, card.exp_year, env)
+        return Source(token=ident, card=card)
+    number = TEST_TOKENS.get(ident)
+    if number is None and issued is None and _TOKEN.fullmatch(ident) and not env.strict_tokens:
+        number = DEFAULT_NUMBER
+    if number is None:
+        raise invalid_request(messages.NO_SUCH_TOKEN.format(id=ident), param)
+    details = token_details(number, env)
+    check_attachable(number, details.exp_month, details.exp_year, env)
+    return Source(details=details)
 
 
-def attach(account: Account, customer_id: str, spec: CardSpec, env: Env) -> Card:
-    """Make the card of ``spec`` for a customer (the caller stores it)."""
-    env.clock.tick()  # a card is an object made: the clock moves on a second
-    return Card(
+def check_attachable(number: str, exp_month: int, exp_year: int, env: Env) -> None:
+    """402 for a declining test number, or for a card the clock has passed."""
+    known = TEST_NUMBERS.get(number)
+    if known is not None and known.decline is not None:
+        raise known.decline.error()
+    now = time.gmtime(env.clock.now())
+    if (exp_year, exp_month) < (now.tm_year, now.tm_mon):
+        raise _EXPIRED.error()
+
+
+def make_card(api_key: str, customer: str | None, details: CardDetails, env: Env) -> Card:
+    """A new card object (the caller stores it); the clock moves on a second."""
+    env.clock.tick()
+    known = TEST_NUMBERS.get(details.number)
+    failing = known.failing if known is not None else frozenset()
+    card = Card(
         id=env.ids.new("card"),
-        customer=customer_id,
-        last4=spec.number[-4:],
-        brand=spec.brand,
-        funding=spec.funding,
-        exp_month=3,
-        exp_year=_year(env.clock.now()) + 1,
-        fingerprint=fingerprint(account.api_key, spec.number),
-        cvc_check=spec.cvc_check,
+        customer=customer,
+        last4=details.number[-4:],
+        brand=known.brand if known is not None else brand_of(details.number),
+        funding=known.funding if known is not None else "credit",
+        exp_month=details.exp_month,
+        exp_year=details.exp_year,
+        fingerprint=fingerprint(api_key, details.number),
+        name=details.name,
+        address_line1=details.address_line1,
+        address_line2=details.address_line2,
+        address_city=details.address_city,
+        address_state=details.address_state,
+        address_zip=details.address_zip,
+        address_country=details.address_country,
+        cvc_check=_check(details.cvc, "cvc", failing),
+        failing_checks=failing,
     )
+    _set_address_checks(card)
+    return card
+
+
+def _check(given: bool, name: str, failing: frozenset[str]) -> str | None:
+    if not given:
+        return None
+    return "fail" if name in failing else "pass"
+
+
+def _set_address_checks(card: Card) -> None:
+    card.address_line1_check = _check(card.address_line1 is not None, "line1", card.failing_checks)
+    card.address_zip_check = _check(card.address_zip is not None, "zip", card.failing_checks)
+
+
+def attach(account: Account, customer: str, source: Source, env: Env) -> Card:
+    """The card a resolved source gives this customer; an issued token is used up."""
+    if source.token is not None:
+        token = env.store.tokens[source.token]
+        token.used = True
+        return dataclasses.replace(
+            token.card,
+            customer=customer,
+            metadata={},
+            fingerprint=fingerprint(account.api_key, token.number),
+        )
+    assert source.details is not None
+    return make_card(account.api_key, customer, source.details, env)
+
+
+def update(card: Card, raw: Mapping[str, Value], env: Env) -> Card:
+    """Validated card update: name, expiry, address fields, metadata (merged)."""
+    month = parse_month(raw["exp_month"]) if "exp_month" in raw else card.exp_month
+    year = parse_year(raw["exp_year"]) if "exp_year" in raw else card.exp_year
+    if "exp_month" in raw or "exp_year" in raw:
+        check_expiry(month, year, env)
+    text = {
+        name: params.string(raw[name], name) or None
+        for name in ("name", *ADDRESS_FIELDS)
+        if name in raw
+    }
+    merged = metadata.merge(card.metadata, raw["metadata"]) if "metadata" in raw else None
+    updated = dataclasses.replace(card, exp_month=month, exp_year=year)
+    for name, value in text.items():
+        setattr(updated, name, value)
+    if merged is not None:
+        updated.metadata = merged
+    _set_address_checks(updated)
+    return updated
 
 
 def fingerprint(api_key: str, number: str) -> str:
@@ -114,7 +365,3 @@ def fingerprint(api_key: str, number: str) -> str:
         digest, index = divmod(digest, len(ALPHABET))
         chars.append(ALPHABET[index])
     return "".join(chars)
-
-
-def _year(timestamp: int) -> int:
-    return time.gmtime(timestamp).tm_year

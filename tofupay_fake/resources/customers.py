@@ -10,7 +10,7 @@ from .. import messages, params
 from ..errors import TofupayError, invalid_request, not_found
 from ..params import Value
 from ..store import Account, Customer
-from . import Env, cards, lists, metadata
+from . import Env, cards, lists, metadata, sources
 
 CREATE_PARAMS = frozenset(
     {"email", "description", "source", "card", "metadata", "account_balance", "expand"}
@@ -35,11 +35,13 @@ class _Changes:
     """Validated field changes of a create or update, applied only once all pass."""
 
     fields: dict[str, object]
-    source: cards.CardSpec | None
+    source: cards.Source | None
     metadata: dict[str, str] | None
 
 
-def _validate(raw: Mapping[str, Value], current: Customer | None, env: Env) -> _Changes:
+def _validate(
+    account: Account, raw: Mapping[str, Value], current: Customer | None, env: Env
+) -> _Changes:
     fields: dict[str, object] = {}
     if "email" in raw:
         email = params.string(raw["email"], "email")
@@ -53,12 +55,8 @@ def _validate(raw: Mapping[str, Value], current: Customer | None, env: Env) -> _
         fields["account_balance"] = (
             0 if balance == "" else params.integer(balance, "account_balance")
         )
-    if "source" in raw and "card" in raw:
-        raise invalid_request(messages.BOTH_CARD_AND_SOURCE)
-    source = None
-    for name in ("source", "card"):
-        if name in raw:
-            source = cards.resolve_source(raw[name], name, env)
+    name = sources.source_param(raw)
+    source = None if name is None else cards.resolve_source(raw[name], name, account, env)
     merged = None
     if "metadata" in raw:
         merged = metadata.merge(current.metadata if current else {}, raw["metadata"])
@@ -71,17 +69,12 @@ def _apply(account: Account, customer: Customer, changes: _Changes, env: Env) ->
     if changes.metadata is not None:
         customer.metadata = changes.metadata
     if changes.source is not None:
-        card = cards.attach(account, customer.id, changes.source, env)
-        old_default = customer.default_source
-        customer.cards[card.id] = card
-        if old_default is not None:
-            customer.cards.pop(old_default, None)  # a new source replaces the default
-        customer.default_source = card.id
+        sources.replace_default(customer, cards.attach(account, customer.id, changes.source, env))
 
 
 def create(account: Account, raw: Mapping[str, Value], env: Env) -> Customer:
     """``POST /v1/customers``: validate everything, then make the customer."""
-    changes = _validate(raw, None, env)
+    changes = _validate(account, raw, None, env)
     customer = Customer(id=env.ids.new("cus"), created=env.clock.tick(), livemode=account.livemode)
     _apply(account, customer, changes, env)
     account.customers[customer.id] = customer
@@ -104,7 +97,7 @@ def is_deleted(account: Account, ident: str) -> bool:
 def update(account: Account, ident: str, raw: Mapping[str, Value], env: Env) -> Customer:
     """``POST /v1/customers/{id}``: unset with ``""``, merge metadata, swap the default card."""
     customer = get(account, ident)
-    changes = _validate(raw, customer, env)
+    changes = _validate(account, raw, customer, env)
     default = None
     if "default_source" in raw and ("source" in raw or "card" in raw):
         raise invalid_request(messages.SOURCE_AND_DEFAULT_SOURCE)

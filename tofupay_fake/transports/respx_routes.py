@@ -8,6 +8,8 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, PassThrough
 
+from ..faults import InjectedException
+
 if TYPE_CHECKING:
     from ..core import FakeTofupay, Response
 
@@ -37,13 +39,16 @@ class FakeRouter(respx.MockRouter):
         url = request.url
         if not self.fake.owns(url.scheme, url.host, url.port):
             self._leave(request)
-        answer = self.fake.handle(
-            request.method,
-            url.path,
-            query=url.query.decode("ascii", "replace"),
-            headers=request.headers,
-            body=request.content,
-        )
+        try:
+            answer = self.fake.handle(
+                request.method,
+                url.path,
+                query=url.query.decode("ascii", "replace"),
+                headers=request.headers,
+                body=request.content,
+            )
+        except InjectedException as injected:
+            raise _client_error(injected, request) from None
         return _to_httpx(answer, request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
@@ -56,6 +61,13 @@ class FakeRouter(respx.MockRouter):
         raise PassThrough(
             f"tofupay_fake: {request!r} passes through", request=request, origin=self._elsewhere
         )
+
+
+def _client_error(injected: InjectedException, request: httpx.Request) -> BaseException:
+    """The injected exception as the client would see it; httpx errors carry the request."""
+    if issubclass(injected.error, httpx.RequestError):
+        return injected.error(str(injected), request=request)
+    return injected.error(str(injected))
 
 
 def _to_httpx(answer: Response, request: httpx.Request) -> httpx.Response:
