@@ -13,6 +13,9 @@ from typing import Any
 import httpx
 
 API_BASE = "https://api.tofupay.com"
+#: Answers worth retrying (with the same Idempotency-Key, so nothing is made twice).
+RETRY_STATUSES = {429, 500, 502, 503}
+ATTEMPTS = 3
 
 
 class BillingError(Exception):
@@ -45,17 +48,35 @@ def _account(customer: dict[str, Any]) -> Account:
     return Account(customer["id"], customer["email"], cards[0]["last4"] if cards else None)
 
 
+def _sign_up_params(email: str, plan: str, card_token: str | None) -> dict[str, str]:
+    data = {"email": email, "description": f"{plan} plan", "metadata[plan]": plan}
+    if card_token:
+        data["source"] = card_token
+    return data
+
+
 class Billing:
     """Sync billing over an ``httpx.Client``."""
 
     def __init__(self, api_key: str, client: httpx.Client | None = None) -> None:
         self.client = client or httpx.Client(base_url=API_BASE, auth=(api_key, ""))
 
-    def sign_up(self, email: str, plan: str, card_token: str | None = None) -> Account:
-        data = {"email": email, "description": f"{plan} plan", "metadata[plan]": plan}
-        if card_token:
-            data["source"] = card_token
-        return _account(_check(self.client.post("/v1/customers", data=data)))
+    def sign_up(
+        self, email: str, plan: str, card_token: str | None = None, *, request_key: str = ""
+    ) -> Account:
+        """Create the customer; retries timeouts and 429/5xx under one Idempotency-Key."""
+        headers = {"Idempotency-Key": request_key or f"sign-up-{email}"}
+        data = _sign_up_params(email, plan, card_token)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = self.client.post("/v1/customers", data=data, headers=headers)
+            except httpx.TimeoutException:
+                if attempt == ATTEMPTS:
+                    raise
+                continue
+            if response.status_code not in RETRY_STATUSES or attempt == ATTEMPTS:
+                break
+        return _account(_check(response))
 
     def change_email(self, customer_id: str, email: str) -> Account:
         body = _check(self.client.post(f"/v1/customers/{customer_id}", data={"email": email}))
@@ -76,9 +97,7 @@ class AsyncBilling:
         self.client = client or httpx.AsyncClient(base_url=API_BASE, auth=(api_key, ""))
 
     async def sign_up(self, email: str, plan: str, card_token: str | None = None) -> Account:
-        data = {"email": email, "description": f"{plan} plan", "metadata[plan]": plan}
-        if card_token:
-            data["source"] = card_token
+        data = _sign_up_params(email, plan, card_token)
         return _account(_check(await self.client.post("/v1/customers", data=data)))
 
     async def change_email(self, customer_id: str, email: str) -> Account:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from billing import API_BASE, AsyncBilling, Billing, BillingError
 from conftest import API_KEY
@@ -122,3 +123,55 @@ def test_the_same_test_gives_the_same_ids_every_run(tofupay: FakeTofupay) -> Non
     again = replay.add_customer(API_KEY, email="same@example.com")
     assert again["id"] == first.customer_id
     assert tofupay.base_url == API_BASE
+
+
+def test_sign_up_retries_a_server_error_without_creating_twice(
+    billing: Billing, tofupay: FakeTofupay
+) -> None:
+    tofupay.fail_next("api_error", method="POST", path="/v1/customers")
+
+    account = billing.sign_up("retry@example.com", "pro", card_token="tok_visa")
+
+    assert [call.status_code for call in tofupay.calls] == [500, 200]
+    assert {call.idempotency_key for call in tofupay.calls} == {"sign-up-retry@example.com"}
+    assert [c["id"] for c in tofupay.customers(api_key=API_KEY)] == [account.customer_id]
+
+
+def test_sign_up_retries_a_timeout(billing: Billing, tofupay: FakeTofupay) -> None:
+    tofupay.fail_next(httpx.ReadTimeout, method="POST", times=2)
+
+    account = billing.sign_up("slow@example.com", "free")
+
+    assert [call.status_code for call in tofupay.calls] == [0, 0, 200]
+    assert tofupay.get_customer(account.customer_id)["email"] == "slow@example.com"
+
+
+def test_sign_up_gives_up_after_three_rate_limits(billing: Billing, tofupay: FakeTofupay) -> None:
+    tofupay.fail_next("rate_limit", times=3)
+
+    with pytest.raises(BillingError) as raised:
+        billing.sign_up("busy@example.com", "free")
+
+    assert raised.value.status == 429
+    assert raised.value.error["type"] == "rate_limit_error"
+    assert tofupay.customers(api_key=API_KEY) == []
+
+
+def test_a_repeated_sign_up_request_is_replayed_not_duplicated(
+    billing: Billing, tofupay: FakeTofupay
+) -> None:
+    first = billing.sign_up("twice@example.com", "pro")
+    again = billing.sign_up("twice@example.com", "pro")
+
+    assert again.customer_id == first.customer_id
+    assert len(tofupay.customers(api_key=API_KEY)) == 1
+    assert tofupay.calls.last.response["id"] == first.customer_id
+
+
+def test_sign_up_with_a_card_entered_in_the_form(billing: Billing, tofupay: FakeTofupay) -> None:
+    token = tofupay.create_token(number="378282246310005", exp_month=4, exp_year=2030, cvc="1234")
+
+    account = billing.sign_up("amex@example.com", "team", card_token=token)
+
+    card = tofupay.get_customer(account.customer_id)["sources"]["data"][0]
+    assert (card["brand"], card["last4"], card["cvc_check"]) == ("American Express", "0005", "pass")

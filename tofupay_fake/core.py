@@ -145,10 +145,19 @@ class FakeTofupay:
                 api_key = auth.extract_key(lowered.get("authorization"))
                 auth.check_key(api_key, self.api_keys)
                 route, args = routes.match(method, path)
-                decoded = params.decode_request(method, query, lowered, body)
-                _check_known(decoded, route.params)
                 account = self._store.account(api_key or "")
-                status, payload, replayed = self._run(route, args, decoded, account, lowered)
+                key = lowered.get("idempotency-key") if method == "POST" else None
+                request = idempotency.signature(method, path, query, body) if key else ""
+                saved = idempotency.replay(account, key, request) if key else None
+                if saved is not None:
+                    decoded, status, payload = saved.params, saved.status, saved.payload
+                    replayed = True
+                else:
+                    decoded, status, payload = self._answer(
+                        route, args, account, query, lowered, body
+                    )
+                    if key:
+                        idempotency.save(account, key, request, decoded, status, payload)
             except TofupayError as error:
                 status, payload = error.status, error.body()
             except InjectedException as injected:
@@ -164,30 +173,24 @@ class FakeTofupay:
             content = json.dumps(payload, ensure_ascii=False).encode()
             return Response(status, response_headers, content)
 
-    def _run(
+    def _answer(
         self,
         route: routes.Route,
         args: Mapping[str, str],
-        decoded: params.Params,
         account: Account,
+        query: str,
         headers: Mapping[str, str],
-    ) -> tuple[int, dict[str, Any], bool]:
-        """Run the handler, replaying or saving the answer of an idempotent POST."""
-        key = headers.get("idempotency-key") if route.method == "POST" else None
-        if not key:
-            return (*route.handler(routes.Context(account, self._env), args, decoded), False)
-        request = idempotency.signature(route.method, route.template, [args, decoded])
-        saved = idempotency.replay(account, key, request)
-        if saved is not None:
-            return saved.status, saved.payload, True
+        body: bytes,
+    ) -> tuple[params.Params, int, dict[str, Any]]:
+        """Decode and check the params, run the handler: (params, status, body)."""
+        decoded: params.Params = {}
         try:
+            decoded = params.decode_request(route.method, query, headers, body)
+            _check_known(decoded, route.params)
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
         except TofupayError as error:
-            if idempotency.saves(error.status, error.body()):
-                idempotency.save(account, key, request, error.status, error.body())
-            raise
-        idempotency.save(account, key, request, status, payload)
-        return status, payload, False
+            status, payload = error.status, error.body()
+        return decoded, status, payload
 
     def _record(
         self,

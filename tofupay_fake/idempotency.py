@@ -1,25 +1,35 @@
 """Idempotent POSTs: replay the first answer to a key, refuse the key with other params.
 
-As Stripe does, an answer is saved once the endpoint began executing (a 200, a
-402 decline, a 404), but not when the params failed validation (a 400
-``invalid_request_error``), so a corrected retry with the same key goes through.
+Every answer to an authenticated POST with an ``Idempotency-Key`` is saved,
+whatever its status (a 200, a 400, a 402 decline, a 404), and replayed to the
+same request. Injected faults are never saved, so a retry after one executes.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from . import messages
 from .errors import TofupayError, invalid_request
+from .params import Params
 from .store import Account, SavedResponse
 
 MAX_KEY_LENGTH = 255
 
 
-def signature(method: str, path: str, decoded: Any) -> str:
-    """What must be the same for a key to be replayed: method, path and params."""
-    return json.dumps([method, path, decoded], sort_keys=True, separators=(",", ":"))
+def signature(method: str, path: str, query: str, body: bytes) -> str:
+    """What must be the same for a key to be replayed: method, path and the sent params.
+
+    Params are compared as sent, grouped by name (so ``a=1&b=2`` equals
+    ``b=2&a=1`` but ``x[]=1&x[]=2`` differs from ``x[]=2&x[]=1``); bodies that
+    do not decode still compare byte for byte.
+    """
+    pairs = parse_qsl(query, keep_blank_values=True, errors="replace")
+    pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace")
+    ordered = sorted(pairs, key=lambda pair: pair[0])
+    return json.dumps([method, path, ordered], separators=(",", ":"))
 
 
 def replay(account: Account, key: str, request: str) -> SavedResponse | None:
@@ -34,11 +44,8 @@ def replay(account: Account, key: str, request: str) -> SavedResponse | None:
     return saved
 
 
-def saves(status: int, payload: dict[str, Any]) -> bool:
-    """True unless the answer is a validation failure (400 ``invalid_request_error``)."""
-    return not (status == 400 and payload.get("error", {}).get("type") == "invalid_request_error")
-
-
-def save(account: Account, key: str, request: str, status: int, payload: dict[str, Any]) -> None:
+def save(
+    account: Account, key: str, request: str, params: Params, status: int, payload: dict[str, Any]
+) -> None:
     """Keep the answer to ``key`` for replays."""
-    account.idempotency[key] = SavedResponse(request, status, payload)
+    account.idempotency[key] = SavedResponse(request, params, status, payload)

@@ -73,6 +73,7 @@ class SavedResponse:
     """What an idempotent POST answered, with the request it answered."""
 
     request: str
+    params: dict[str, Any]
     status: int
     payload: dict[str, Any]
 
