@@ -53,6 +53,7 @@ BOTH_CARD_AND_SOURCE = "Received both card and source parameters. Please pass in
 NO_SUCH_TOKEN = "No such token: {id}"
 TOKEN_ALREADY_USED = "You cannot use a Tofupay token more than once: {id}."
 MISSING_PARAM = "Missing required param: {name}."
+INVALID_CARD_OBJECT = "Invalid {param}[object]: {value!r}. A card dictionary must have object=card."
 INVALID_SOURCE_OBJECT = "Invalid object: {value!r}. Must be one of: card, bank_account."
 NO_LINKED_SOURCE = "Customer {customer} does not have a linked source with ID {source}."
 SOURCE_AND_DEFAULT_SOURCE = (

@@ -129,6 +129,8 @@ def brand_of(number: str) -> str:
     known = TEST_NUMBERS.get(number)
     if known is not None:
         return known.brand
+    if not _DIGITS.fullmatch(number):
+        return "Unknown"
     for brand, ranges in _PREFIXES:
         for span in ranges:
             width = len(str(span.start))
@@ -206,7 +208,8 @@ def from_dict(raw: Value, param: str, env: Env) -> CardDetails:
     params.check_known(fields, DICT_FIELDS, prefix=param)
     if "object" in fields and fields["object"] != "card":
         raise invalid_request(
-            messages.INVALID_SOURCE_OBJECT.format(value=fields["object"]), f"{param}[object]"
+            messages.INVALID_CARD_OBJECT.format(param=param, value=fields["object"]),
+            f"{param}[object]",
         )
     for name in ("number", "exp_month", "exp_year"):
         if name not in fields:
@@ -219,7 +222,7 @@ def from_dict(raw: Value, param: str, env: Env) -> CardDetails:
     month = parse_month(fields["exp_month"])
     year = parse_year(fields["exp_year"])
     check_expiry(month, year, env)
-    cvc = fields.get("cvc")
+    cvc = fields.get("cvc") or None  # an empty cvc is no cvc
     if cvc is not None and (not isinstance(cvc, str) or not _CVC.fullmatch(cvc)):
         raise _card_error("invalid_cvc", messages.INVALID_CVC, "cvc")
     text = {
