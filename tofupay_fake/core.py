@@ -141,6 +141,7 @@ class FakeTofupay:
             fault = self._faults.take(method, path)
             try:
                 if fault is not None:
+                    api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
                 api_key = auth.extract_key(lowered.get("authorization"))
                 auth.check_key(api_key, self.api_keys)
@@ -391,3 +392,17 @@ def _check_known(decoded: Mapping[str, params.Value], allowed: frozenset[str]) -
             if error is not None:
                 raise error
     params.check_known(decoded, allowed)
+
+
+def _as_sent(
+    method: str, query: str, headers: Mapping[str, str], body: bytes
+) -> tuple[str | None, params.Params]:
+    """The key and params of a request, as far as they read, for recording a faulted call."""
+    try:
+        key = auth.extract_key(headers.get("authorization"))
+    except TofupayError:
+        key = None
+    try:
+        return key, params.decode_request(method, query, headers, body)
+    except TofupayError:
+        return key, {}
