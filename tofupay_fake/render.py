@@ -100,12 +100,12 @@ def list_object(
     return body
 
 
-def token(record: Token) -> dict[str, Any]:
-    """The token object; its card has no customer yet."""
+def token(record: Token, token_card: Card) -> dict[str, Any]:
+    """The token object, with its card as the viewing account sees it."""
     return {
         "id": record.id,
         "object": "token",
-        "card": card(record.card),
+        "card": card(token_card),
         "client_ip": None,
         "created": record.created,
         "livemode": record.livemode,

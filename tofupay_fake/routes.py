@@ -11,7 +11,7 @@ from . import messages, params, render
 from .errors import invalid_request, unrecognized_url
 from .params import Params
 from .resources import Env, cards, customers, sources, tokens
-from .store import Account, Customer
+from .store import Account, Customer, Token
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -118,12 +118,16 @@ def list_subscriptions(ctx: Context, args: Mapping[str, str], raw: Params) -> An
     return 200, render.list_object(url, page, [], False)
 
 
+def _token(ctx: Context, token: Token) -> Answer:
+    return 200, render.token(token, cards.token_card(token, ctx.account.api_key))
+
+
 def create_token(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    return 200, render.token(tokens.create(ctx.account, raw, ctx.env))
+    return _token(ctx, tokens.create(ctx.account, raw, ctx.env))
 
 
 def retrieve_token(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    return 200, render.token(tokens.get(ctx.account, args["id"], ctx.env))
+    return _token(ctx, tokens.get(ctx.account, args["id"], ctx.env))
 
 
 _SOURCE = "/v1/customers/{id}/sources/{card}"

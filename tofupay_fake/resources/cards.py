@@ -13,7 +13,7 @@ from .. import messages, params
 from ..errors import TofupayError, invalid_request
 from ..ids import ALPHABET
 from ..params import Value
-from ..store import Account, Card
+from ..store import Account, Card, Token
 from . import Env, metadata
 
 _TOKEN = re.compile(r"tok_[0-9A-Za-z_]+")
@@ -329,14 +329,16 @@ def attach(account: Account, customer: str, source: Source, env: Env) -> Card:
     if source.token is not None:
         token = env.store.tokens[source.token]
         token.used = True
-        return dataclasses.replace(
-            token.card,
-            customer=customer,
-            metadata={},
-            fingerprint=fingerprint(account.api_key, token.number),
-        )
+        return token_card(token, account.api_key, customer)
     assert source.details is not None
     return make_card(account.api_key, customer, source.details, env)
+
+
+def token_card(token: Token, api_key: str, customer: str | None = None) -> Card:
+    """A token's card as ``api_key``'s account sees it: its fingerprint, this customer."""
+    return dataclasses.replace(
+        token.card, customer=customer, metadata={}, fingerprint=fingerprint(api_key, token.number)
+    )
 
 
 def update(card: Card, raw: Mapping[str, Value], env: Env) -> Card:
