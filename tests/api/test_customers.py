@@ -18,6 +18,7 @@ from tests.api.helpers import (
 )
 from tests.conftest import LIVE_KEY, OTHER_KEY, Api
 from tests.seed_examples import CUSTOMER_KEYS
+from tests.spec_cards import ATTACHING, BRAND_TOKENS, DECLINING_TOKENS
 from tofupay_fake import FakeTofupay
 from tofupay_fake.resources.cards import TEST_TOKENS
 
@@ -81,23 +82,10 @@ def test_card_expiry_year_follows_the_fake_clock(api: Api, fake: FakeTofupay) ->
 
 VISA = ("Visa", "4242", "credit")
 TOKEN_CARDS = {
-    "tok_visa": VISA,
-    "tok_visa_debit": ("Visa", "5556", "debit"),
-    "tok_mastercard": ("MasterCard", "4444", "credit"),
-    "tok_mastercard_debit": ("MasterCard", "8210", "debit"),
-    "tok_mastercard_prepaid": ("MasterCard", "5100", "prepaid"),
-    "tok_amex": ("American Express", "0005", "credit"),
-    "tok_discover": ("Discover", "1117", "credit"),
-    "tok_diners": ("Diners Club", "5904", "credit"),
-    "tok_jcb": ("JCB", "0000", "credit"),
+    token: (ATTACHING[number][0], number[-4:], ATTACHING[number][1])
+    for token, number in BRAND_TOKENS.items()
 }
-DECLINING = {
-    "tok_chargeDeclined",
-    "tok_chargeDeclinedInsufficientFunds",
-    "tok_chargeDeclinedExpiredCard",
-    "tok_chargeDeclinedIncorrectCvc",
-    "tok_chargeDeclinedProcessingError",
-}
+DECLINING = set(DECLINING_TOKENS)
 
 
 def test_test_token_table_is_the_documented_one() -> None:

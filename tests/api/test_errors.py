@@ -9,6 +9,8 @@ import pytest
 from tests.api.conftest import MakeApi
 from tests.api.helpers import START, assert_error, create, list_ids, ok
 from tests.conftest import KEY, LIVE_KEY, OTHER_KEY, Api
+from tests.spec_cards import DECLINES as SPEC_DECLINES
+from tests.spec_cards import DECLINING_TOKENS
 from tofupay_fake import FakeTofupay
 
 IRE = "invalid_request_error"
@@ -365,12 +367,10 @@ def test_metadata_limit_counts_the_merged_result(api: Api) -> None:
 # -- tokens --------------------------------------------------------------------------
 
 DECLINES = [
-    ("tok_chargeDeclined", "Your card was declined.", "card_declined", "generic_decline", None),
-    ("tok_chargeDeclinedInsufficientFunds", "Your card has insufficient funds.", "card_declined", "insufficient_funds", None),
-    ("tok_chargeDeclinedExpiredCard", "Your card has expired.", "expired_card", "expired_card", "exp_month"),
-    ("tok_chargeDeclinedIncorrectCvc", "Your card's security code is incorrect.", "incorrect_cvc", "incorrect_cvc", "cvc"),
-    ("tok_chargeDeclinedProcessingError", "An error occurred while processing your card. Try again in a little bit.", "processing_error", "processing_error", None),
-]  # fmt: skip
+    (token, message, code, decline_code, param)
+    for token, number in DECLINING_TOKENS.items()
+    for code, decline_code, message, param in [SPEC_DECLINES[number]]
+]
 
 
 @pytest.mark.parametrize(("token", "message", "code", "decline_code", "param"), DECLINES)

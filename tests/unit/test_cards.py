@@ -9,21 +9,18 @@ from typing import Any
 
 import pytest
 
-from tofupay_fake.clock import DEFAULT_START, Clock
+from tests.spec_cards import ATTACHING as SPEC_ATTACHING
+from tests.spec_cards import DECLINES as SPEC_DECLINES
+from tofupay_fake.clock import DEFAULT_START
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory
 from tofupay_fake.resources import Env, cards
-from tofupay_fake.store import Card, Store
+from tofupay_fake.store import Card
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 OTHER_KEY = "sk_test_otherAccount0000"
 
 MISSING = object()
-
-
-@pytest.fixture
-def env() -> Env:
-    return Env(Store(), IdFactory(0), Clock())
 
 
 def error_of(call: Callable[[], object]) -> tuple[Any, ...]:
@@ -119,19 +116,7 @@ def test_brand_of_short_and_empty() -> None:
 # -- SPEC §4 test numbers through from_dict + check_attachable + make_card ----
 
 ATTACHING = [
-    ("4242424242424242", "Visa", "credit", "4242"),
-    ("4000056655665556", "Visa", "debit", "5556"),
-    ("5555555555554444", "MasterCard", "credit", "4444"),
-    ("5200828282828210", "MasterCard", "debit", "8210"),
-    ("5105105105105100", "MasterCard", "prepaid", "5100"),
-    ("378282246310005", "American Express", "credit", "0005"),
-    ("6011111111111117", "Discover", "credit", "1117"),
-    ("30569309025904", "Diners Club", "credit", "5904"),
-    ("3530111333300000", "JCB", "credit", "0000"),
-    ("4000000000000101", "Visa", "credit", "0101"),
-    ("4000000000000010", "Visa", "credit", "0010"),
-    ("4000000000000028", "Visa", "credit", "0028"),
-    ("4000000000000036", "Visa", "credit", "0036"),
+    (number, brand, funding, number[-4:]) for number, (brand, funding) in SPEC_ATTACHING.items()
 ]
 
 
@@ -144,14 +129,7 @@ def test_test_number_attaches(env: Env, number: str, brand: str, funding: str, l
     assert cards.brand_of(number) == brand
 
 
-DECLINES = [
-    ("4000000000000002", "card_declined", "generic_decline", "Your card was declined.", None),
-    ("4000000000009995", "card_declined", "insufficient_funds", "Your card has insufficient funds.", None),
-    ("4000000000000069", "expired_card", "expired_card", "Your card has expired.", "exp_month"),
-    ("4000000000000127", "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "cvc"),
-    ("4000000000000119", "processing_error", "processing_error",
-     "An error occurred while processing your card. Try again in a little bit.", None),
-]  # fmt: skip
+DECLINES = [(number, *expected) for number, expected in SPEC_DECLINES.items()]
 
 
 @pytest.mark.parametrize(

@@ -7,23 +7,13 @@ from typing import Any
 import pytest
 
 from tofupay_fake import messages, render
-from tofupay_fake.clock import DEFAULT_START, Clock
+from tofupay_fake.clock import DEFAULT_START
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory
 from tofupay_fake.resources import Env, customers
-from tofupay_fake.store import Account, Store
+from tofupay_fake.store import Account
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
-
-
-@pytest.fixture
-def env() -> Env:
-    return Env(Store(), IdFactory(0), Clock())
-
-
-@pytest.fixture
-def account(env: Env) -> Account:
-    return env.store.account(KEY)
 
 
 def expected_ids(prefix: str, n: int) -> list[str]:

@@ -8,26 +8,17 @@ from typing import Any
 
 import pytest
 
-from tofupay_fake.clock import DEFAULT_START, Clock
+from tests.spec_cards import ATTACHING, BRAND_TOKENS, DECLINES, DECLINING_TOKENS
+from tofupay_fake.clock import DEFAULT_START
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory
 from tofupay_fake.resources import Env, cards, customers, sources, tokens
-from tofupay_fake.store import Account, Card, Customer, Store, Token
+from tofupay_fake.store import Account, Card, Customer, Token
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 OTHER_KEY = "sk_test_otherAccount0000"
 LIVE_KEY = "sk_live_liveAccount000000"
 VISA = {"number": "4242424242424242", "exp_month": "6", "exp_year": "2015", "cvc": "123"}
-
-
-@pytest.fixture
-def env() -> Env:
-    return Env(Store(), IdFactory(0), Clock())
-
-
-@pytest.fixture
-def account(env: Env) -> Account:
-    return env.store.account(KEY)
 
 
 @pytest.fixture
@@ -70,25 +61,8 @@ def issue(env: Env, api_key: str | None = KEY, **changes: str) -> Token:
 
 # -- test tokens through resolve_source ----------------------------------------
 
-TOKENS = {
-    "tok_visa": ("4242424242424242", "Visa", "credit"),
-    "tok_visa_debit": ("4000056655665556", "Visa", "debit"),
-    "tok_mastercard": ("5555555555554444", "MasterCard", "credit"),
-    "tok_mastercard_debit": ("5200828282828210", "MasterCard", "debit"),
-    "tok_mastercard_prepaid": ("5105105105105100", "MasterCard", "prepaid"),
-    "tok_amex": ("378282246310005", "American Express", "credit"),
-    "tok_discover": ("6011111111111117", "Discover", "credit"),
-    "tok_diners": ("30569309025904", "Diners Club", "credit"),
-    "tok_jcb": ("3530111333300000", "JCB", "credit"),
-}
-DECLINING = {
-    "tok_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined.", None),
-    "tok_chargeDeclinedInsufficientFunds": ("card_declined", "insufficient_funds", "Your card has insufficient funds.", None),
-    "tok_chargeDeclinedExpiredCard": ("expired_card", "expired_card", "Your card has expired.", "exp_month"),
-    "tok_chargeDeclinedIncorrectCvc": ("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "cvc"),
-    "tok_chargeDeclinedProcessingError": ("processing_error", "processing_error",
-                                          "An error occurred while processing your card. Try again in a little bit.", None),
-}  # fmt: skip
+TOKENS = {token: (number, *ATTACHING[number]) for token, number in BRAND_TOKENS.items()}
+DECLINING = {token: DECLINES[number] for token, number in DECLINING_TOKENS.items()}
 
 
 def test_tables_cover_every_test_token() -> None:
