@@ -316,7 +316,7 @@ class FakeTofupay:
             return [
                 render.customer(customer)
                 for account in accounts
-                for customer in reversed(account.customers.values())
+                for customer in reversed(account.order)
             ]
 
     def get_customer(self, customer_id: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class IdFactory:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self._streams: dict[str, random.Random] = {}
+        self._sequence = 0
 
     def new(self, prefix: str) -> str:
         """Return the next id for ``prefix`` (one of :data:`ID_LENGTHS`)."""
@@ -29,6 +30,12 @@ class IdFactory:
             stream = self._streams[prefix] = random.Random(f"{self.seed}:{prefix}")
         return f"{prefix}_{''.join(stream.choices(ALPHABET, k=ID_LENGTHS[prefix]))}"
 
+    def sequence(self) -> int:
+        """The next number of a counter that orders objects made at the same second."""
+        self._sequence += 1
+        return self._sequence
+
     def reset(self) -> None:
         """Start every stream again from the seed."""
         self._streams.clear()
+        self._sequence = 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .index import OrderIndex
+
 
 @dataclass(slots=True)
 class Card:
@@ -33,6 +35,8 @@ class Card:
     metadata: dict[str, str] = field(default_factory=dict)
     #: The checks a test number makes fail ("cvc", "line1", "zip"), shared, never copied.
     failing_checks: frozenset[str] = frozenset()
+    #: Attachment order within the fake (lists order cards by it).
+    seq: int = 0
 
 
 @dataclass(slots=True)
@@ -50,6 +54,8 @@ class Customer:
     delinquent: bool = False
     cards: dict[str, Card] = field(default_factory=dict)
     default_source: str | None = None
+    #: List order: ``created * ORDER_SCALE + sequence`` (newest first = largest).
+    order: int = 0
 
 
 @dataclass(slots=True)
@@ -78,20 +84,36 @@ class SavedResponse:
     payload: dict[str, Any]
 
 
+#: Scale of ``created`` in an order key; the sequence number fills the rest.
+ORDER_SCALE = 2**32
+
+
+def order_of(customer: Customer) -> int:
+    """The key lists sort customers by."""
+    return customer.order
+
+
+def seq_of(card: Card) -> int:
+    """The key lists sort cards by."""
+    return card.seq
+
+
 class Account:
     """Everything one secret key can see.
 
-    ``customers`` holds live customers in creation order (dicts keep insertion
-    order, so newest-first is ``reversed``); ``deleted`` keeps the ids of
-    deleted ones for the ``{"deleted": true}`` stub.
+    ``customers`` finds a live customer by id; ``order`` keeps them sorted by
+    ``created`` then creation order, and ``by_email`` per email, for lists;
+    ``deleted`` keeps the ids of deleted ones for the ``{"deleted": true}`` stub.
     """
 
-    __slots__ = ("api_key", "customers", "deleted", "idempotency", "livemode")
+    __slots__ = ("api_key", "by_email", "customers", "deleted", "idempotency", "livemode", "order")
 
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.livemode = api_key.startswith("sk_live_")
         self.customers: dict[str, Customer] = {}
+        self.order: OrderIndex[Customer] = OrderIndex(order_of)
+        self.by_email: dict[str, list[Customer]] = {}
         self.deleted: set[str] = set()
         self.idempotency: dict[str, SavedResponse] = {}
 

@@ -10,6 +10,7 @@ from tofupay_fake import messages
 from tofupay_fake.clock import DEFAULT_START, Clock
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory
+from tofupay_fake.index import ListIndex, Ordered, OrderIndex
 from tofupay_fake.resources import Env, customers, lists
 from tofupay_fake.store import Account, Store
 
@@ -21,11 +22,34 @@ def ids(numbers: range | list[int]) -> list[str]:
     return [str(n) for n in numbers]
 
 
-def page_of(raw: dict[str, Any], keep: Any = None) -> lists.Page[int]:
-    return lists.paginate(ITEMS, lists.parse_query(raw), id_of=str, keep=keep)
+def identity(n: int) -> int:
+    return n
 
 
-# -- paginate ----------------------------------------------------------------
+def make_index(kind: str, items: list[int]) -> Ordered[int]:
+    if kind == "list":
+        return ListIndex(items, identity)
+    index: OrderIndex[int] = OrderIndex(identity)
+    for item in reversed(items):  # insertion order must not matter
+        index.add(item)
+    return index
+
+
+@pytest.fixture(params=["list", "sorted"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Every page rule holds for a plain sorted list and for the O(log n) index."""
+    return str(request.param)
+
+
+def page_of(kind: str, raw: dict[str, Any], items: list[int] = ITEMS) -> lists.Page[int]:
+    query = lists.parse_query(raw)
+    named = lists.cursor_id(query)
+    return lists.page(
+        make_index(kind, items), query, cursor=None if named is None else int(named[0])
+    )
+
+
+# -- page ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -51,14 +75,13 @@ def page_of(raw: dict[str, Any], keep: Any = None) -> lists.Page[int]:
         pytest.param({"ending_before": "1"}, range(11, 1, -1), True, id="before-oldest"),
     ],
 )
-def test_paginate(raw: dict[str, Any], expected: Any, has_more: bool) -> None:
-    page = page_of(raw)
+def test_page(kind: str, raw: dict[str, Any], expected: Any, has_more: bool) -> None:
+    page = page_of(kind, raw)
     assert page.items == list(expected)
     assert page.has_more is has_more
 
 
-def even(n: int) -> bool:
-    return n % 2 == 0
+EVEN = [n for n in ITEMS if n % 2 == 0]
 
 
 @pytest.mark.parametrize(
@@ -72,46 +95,79 @@ def even(n: int) -> bool:
         pytest.param({"limit": "3", "ending_before": "14"}, [20, 18, 16], False, id="before-start"),
     ],
 )
-def test_paginate_with_filter(raw: dict[str, Any], expected: list[int], has_more: bool) -> None:
-    page = page_of(raw, keep=even)
+def test_page_of_a_filtered_index(
+    kind: str, raw: dict[str, Any], expected: list[int], has_more: bool
+) -> None:
+    """A cursor may name an object the filter leaves out: its key still places it."""
+    page = page_of(kind, raw, EVEN)
     assert (page.items, page.has_more) == (expected, has_more)
 
 
 @pytest.mark.parametrize(
-    ("raw", "keep", "total"),
+    ("raw", "items", "lo", "hi", "total"),
     [
-        pytest.param({}, None, 20, id="all"),
-        pytest.param({"starting_after": "5"}, None, 20, id="whole-list-not-page"),
-        pytest.param({}, even, 10, id="filtered"),
-        pytest.param({"ending_before": "3", "limit": "1"}, even, 10, id="filtered-cursor"),
+        pytest.param({}, ITEMS, 0, None, 20, id="all"),
+        pytest.param({"starting_after": "5"}, ITEMS, 0, None, 20, id="whole-list-not-page"),
+        pytest.param({}, EVEN, 0, None, 10, id="filtered"),
+        pytest.param({"ending_before": "3", "limit": "1"}, EVEN, 0, None, 10, id="filtered-cursor"),
+        pytest.param({}, ITEMS, 5, 15, 10, id="window"),
+        pytest.param({}, ITEMS, 15, 5, 0, id="empty-window"),
     ],
 )
-def test_paginate_total_count(raw: dict[str, Any], keep: Any, total: int) -> None:
-    page = page_of({**raw, "include": ["total_count"]}, keep=keep)
+def test_page_total_count(
+    kind: str, raw: dict[str, Any], items: list[int], lo: int, hi: int | None, total: int
+) -> None:
+    query = lists.parse_query({**raw, "include": ["total_count"]})
+    named = lists.cursor_id(query)
+    cursor = None if named is None else int(named[0])
+    page = lists.page(make_index(kind, items), query, lo=lo, hi=hi, cursor=cursor)
     assert page.total_count == total
 
 
-def test_paginate_empty() -> None:
-    page = lists.paginate([], lists.ListQuery(), id_of=str)
+@pytest.mark.parametrize(
+    ("lo", "hi", "raw", "expected", "has_more"),
+    [
+        pytest.param(5, 15, {"limit": "3"}, [15, 14, 13], True, id="newest-in-window"),
+        pytest.param(5, 15, {"limit": "20"}, list(range(15, 5, -1)), False, id="whole-window"),
+        pytest.param(5, 15, {"limit": "3", "starting_after": "8"}, [7, 6], False, id="after"),
+        pytest.param(5, 15, {"limit": "3", "ending_before": "2"}, [8, 7, 6], True, id="before-lo"),
+        pytest.param(
+            5, 15, {"limit": "3", "starting_after": "19"}, [15, 14, 13], True, id="after-hi"
+        ),
+        pytest.param(15, 5, {}, [], False, id="empty"),
+    ],
+)
+def test_page_within_positions(
+    kind: str, lo: int, hi: int, raw: dict[str, Any], expected: list[int], has_more: bool
+) -> None:
+    """``[lo, hi)`` (what a created filter gives) bounds the page and ``has_more``."""
+    query = lists.parse_query(raw)
+    named = lists.cursor_id(query)
+    cursor = None if named is None else int(named[0])
+    page = lists.page(make_index(kind, ITEMS), query, lo=lo, hi=hi, cursor=cursor)
+    assert (page.items, page.has_more) == (expected, has_more)
+
+
+def test_page_of_nothing(kind: str) -> None:
+    page = lists.page(make_index(kind, []), lists.ListQuery())
     assert (page.items, page.has_more, page.total_count) == ([], False, 0)
 
 
-@pytest.mark.parametrize("param", ["starting_after", "ending_before"])
-def test_paginate_unknown_cursor(param: str) -> None:
-    with pytest.raises(TofupayError) as info:
-        page_of({param: "99"})
-    assert (info.value.status, info.value.type, info.value.param) == (
-        404,
-        "invalid_request_error",
-        param,
-    )
-    assert info.value.message == "No such object: 99"
+def test_cursor_id() -> None:
+    assert lists.cursor_id(lists.ListQuery()) is None
+    assert lists.cursor_id(lists.ListQuery(starting_after="a")) == ("a", "starting_after")
+    assert lists.cursor_id(lists.ListQuery(ending_before="b")) == ("b", "ending_before")
 
 
-def test_paginate_missing_callback() -> None:
-    query = lists.ListQuery(starting_after="x")
-    with pytest.raises(LookupError, match="x starting_after"):
-        lists.paginate([], query, id_of=str, missing=lambda i, p: LookupError(f"{i} {p}"))
+def test_order_index_add_remove_and_iterate() -> None:
+    index: OrderIndex[int] = OrderIndex(identity)
+    for n in (5, 1, 3):
+        index.add(n)
+    index.remove(3)
+    assert (list(index), list(reversed(index)), len(index)) == ([1, 5], [5, 1], 2)
+    assert (index.bisect_left(5), index.bisect_right(5), index.slice(0, 5)) == (1, 2, [1, 5])
+    index.clear()
+    assert len(index) == 0
 
 
 # -- parse_query -------------------------------------------------------------

@@ -329,9 +329,12 @@ def attach(account: Account, customer: str, source: Source, env: Env) -> Card:
     if source.token is not None:
         token = env.store.tokens[source.token]
         token.used = True
-        return token_card(token, account.api_key, customer)
-    assert source.details is not None
-    return make_card(account.api_key, customer, source.details, env)
+        card = token_card(token, account.api_key, customer)
+    else:
+        assert source.details is not None
+        card = make_card(account.api_key, customer, source.details, env)
+    card.seq = env.ids.sequence()
+    return card
 
 
 def token_card(token: Token, api_key: str, customer: str | None = None) -> Card:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import messages, params
 from ..errors import TofupayError, invalid_request, not_found
+from ..index import ListIndex, Ordered, insort
 from ..params import Value
-from ..store import Account, Customer
+from ..store import ORDER_SCALE, Account, Customer, order_of
 from . import Env, cards, lists, metadata, sources
 
 CREATE_PARAMS = frozenset(
@@ -75,9 +76,17 @@ def _apply(account: Account, customer: Customer, changes: _Changes, env: Env) ->
 def create(account: Account, raw: Mapping[str, Value], env: Env) -> Customer:
     """``POST /v1/customers``: validate everything, then make the customer."""
     changes = _validate(account, raw, None, env)
-    customer = Customer(id=env.ids.new("cus"), created=env.clock.tick(), livemode=account.livemode)
+    created = env.clock.tick()
+    customer = Customer(
+        id=env.ids.new("cus"),
+        created=created,
+        livemode=account.livemode,
+        order=created * ORDER_SCALE + env.ids.sequence(),
+    )
     _apply(account, customer, changes, env)
     account.customers[customer.id] = customer
+    account.order.add(customer)
+    _index_email(account, customer)
     return customer
 
 
@@ -108,9 +117,13 @@ def update(account: Account, ident: str, raw: Mapping[str, Value], env: Env) -> 
                 messages.NO_LINKED_SOURCE.format(customer=customer.id, source=default),
                 "default_source",
             )
+    old_email = customer.email
     _apply(account, customer, changes, env)
     if default is not None:
         customer.default_source = default
+    if customer.email != old_email:
+        _unindex_email(account, customer, old_email)
+        _index_email(account, customer)
     return customer
 
 
@@ -118,46 +131,64 @@ def delete(account: Account, ident: str) -> str:
     """``DELETE /v1/customers/{id}``: the customer and its cards are gone for good."""
     customer = get(account, ident)
     del account.customers[customer.id]
+    account.order.remove(customer)
+    _unindex_email(account, customer, customer.email)
     account.deleted.add(customer.id)
     return customer.id
 
 
+def _index_email(account: Account, customer: Customer) -> None:
+    if customer.email is not None:
+        insort(account.by_email.setdefault(customer.email, []), customer, order_of)
+
+
+def _unindex_email(account: Account, customer: Customer, email: str | None) -> None:
+    if email is None:
+        return
+    same = account.by_email[email]
+    same.remove(customer)
+    if not same:
+        del account.by_email[email]
+
+
 def list_page(account: Account, raw: Mapping[str, Value]) -> lists.Page[Customer]:
-    """``GET /v1/customers``: newest first, cursors, ``created`` and ``email`` filters."""
+    """``GET /v1/customers``: newest first; cursors, ``created`` and ``email`` by index."""
     query = lists.parse_query(raw)
-    keep = _filter(raw)
-    return lists.paginate(
-        list(account.customers.values()),
-        query,
-        id_of=lambda customer: customer.id,
-        keep=keep,
-        missing=no_such_customer,
-    )
-
-
-def _filter(raw: Mapping[str, Value]) -> Callable[[Customer], bool] | None:
-    tests: list[Callable[[Customer], bool]] = []
+    index: Ordered[Customer] = account.order
     if "email" in raw:
         email = params.required_string(raw["email"], "email")
-        tests.append(lambda customer: customer.email == email)
-    if "created" in raw:
-        tests.append(_created_test(raw["created"]))
-    if not tests:
-        return None
-    return lambda customer: all(test(customer) for test in tests)
+        index = ListIndex(account.by_email.get(email, []), order_of)
+    lo, hi = _created_bounds(raw["created"], index) if "created" in raw else (0, None)
+    cursor = None
+    named = lists.cursor_id(query)
+    if named is not None:
+        found = account.customers.get(named[0])
+        if found is None:
+            raise no_such_customer(*named)
+        cursor = found.order
+    return lists.page(index, query, lo=lo, hi=hi, cursor=cursor)
 
 
-def _created_test(value: Value) -> Callable[[Customer], bool]:
+def _created_bounds(value: Value, index: Ordered[Customer]) -> tuple[int, int]:
+    """Positions ``[lo, hi)`` of ``index`` whose ``created`` passes the filter."""
+
+    def first_at(second: int) -> int:  # the first position created at ``second`` or later
+        return index.bisect_left(second * ORDER_SCALE)
+
     if isinstance(value, str):
         exact = params.integer(value, "created")
-        return lambda customer: customer.created == exact
+        return first_at(exact), first_at(exact + 1)
     bounds = params.hash_of(value, "created")
     params.check_known(bounds, _CREATED_OPERATORS, prefix="created")
-    limits = {op: params.integer(bounds[op], f"created[{op}]") for op in bounds}
-    checks: dict[str, Callable[[int, int], bool]] = {
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-    }
-    return lambda customer: all(checks[op](customer.created, limit) for op, limit in limits.items())
+    lo, hi = 0, len(index)
+    for op in bounds:
+        limit = params.integer(bounds[op], f"created[{op}]")
+        if op == "gt":
+            lo = max(lo, first_at(limit + 1))
+        elif op == "gte":
+            lo = max(lo, first_at(limit))
+        elif op == "lt":
+            hi = min(hi, first_at(limit))
+        else:  # lte
+            hi = min(hi, first_at(limit + 1))
+    return lo, hi

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .. import messages, params
-from ..errors import invalid_request, not_found
+from ..errors import invalid_request
+from ..index import Ordered
 from ..params import Value
 
 T = TypeVar("T")
@@ -62,48 +63,41 @@ def _non_empty(value: Value, name: str) -> Value:
     return value
 
 
-def paginate(
-    items: Sequence[T],
+def page(
+    index: Ordered[T],
     query: ListQuery,
     *,
-    id_of: Callable[[T], str],
-    keep: Callable[[T], bool] | None = None,
-    missing: Callable[[str, str], Exception] | None = None,
+    lo: int = 0,
+    hi: int | None = None,
+    cursor: int | None = None,
 ) -> Page[T]:
-    """Page ``items`` (oldest first) newest first, as Stripe lists do.
+    """One page of ``index`` (oldest first) within positions ``[lo, hi)``, newest first.
 
-    A cursor names an object of ``items`` (else ``missing(id, param)``, a 404
-    naming the param); ``keep`` filters. ``starting_after`` gives the next
-    older objects, ``ending_before`` the ``limit`` newer objects nearest to it.
+    ``cursor`` is the order key of the object named by ``starting_after`` (the
+    next older objects follow) or ``ending_before`` (the ``limit`` newer objects
+    nearest to it). Costs O(log n + limit): nothing outside the page is read.
     """
-    newest_first = list(reversed(items))
-    position = {id_of(item): index for index, item in enumerate(newest_first)}
-    make_missing = missing or (lambda ident, param: not_found(f"No such object: {ident}", param))
-    if query.starting_after is not None:
-        start = _cursor(position, query.starting_after, "starting_after", make_missing) + 1
-        candidates = newest_first[start:]
-    elif query.ending_before is not None:
-        end = _cursor(position, query.ending_before, "ending_before", make_missing)
-        candidates = newest_first[:end]
-    else:
-        candidates = newest_first
-    matching = [item for item in candidates if keep is None or keep(item)]
-    total = (
-        sum(1 for item in newest_first if keep is None or keep(item))
-        if query.include_total_count
-        else 0
-    )
+    hi = len(index) if hi is None else hi
+    total = max(hi - lo, 0)
+    if cursor is not None and query.starting_after is not None:
+        hi = min(hi, index.bisect_left(cursor))
+    elif cursor is not None and query.ending_before is not None:
+        lo = max(lo, index.bisect_right(cursor))
     if query.ending_before is not None:
-        page = matching[-query.limit :]
-        return Page(page, len(matching) > len(page), total)
-    page = matching[: query.limit]
-    return Page(page, len(matching) > len(page), total)
+        start, stop = lo, min(hi, lo + query.limit)
+        has_more = stop < hi
+    else:
+        start, stop = max(lo, hi - query.limit), hi
+        has_more = start > lo
+    items = index.slice(start, stop) if start < stop else []
+    items.reverse()
+    return Page(items, has_more, total)
 
 
-def _cursor(
-    position: Mapping[str, int], ident: str, param: str, missing: Callable[[str, str], Exception]
-) -> int:
-    index = position.get(ident)
-    if index is None:
-        raise missing(ident, param)
-    return index
+def cursor_id(query: ListQuery) -> tuple[str, str] | None:
+    """The object id a cursor names and the param that named it, if any."""
+    if query.starting_after is not None:
+        return query.starting_after, "starting_after"
+    if query.ending_before is not None:
+        return query.ending_before, "ending_before"
+    return None

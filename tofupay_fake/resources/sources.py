@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 from .. import messages, params
 from ..errors import TofupayError, invalid_request, not_found
+from ..index import ListIndex
 from ..params import Value
-from ..store import Account, Card, Customer
+from ..store import Account, Card, Customer, seq_of
 from . import Env, cards, lists, metadata
 
 CREATE_PARAMS = frozenset({"source", "card", "metadata"})
@@ -86,23 +87,21 @@ def list_page(customer: Customer, raw: Mapping[str, Value]) -> lists.Page[Card]:
         wanted = params.required_string(raw["object"], "object")
         if wanted not in SOURCE_OBJECTS:
             raise invalid_request(messages.INVALID_SOURCE_OBJECT.format(value=wanted), "object")
-    return lists.paginate(
-        list(customer.cards.values()),
-        query,
-        id_of=lambda card: card.id,
-        keep=None if wanted == "card" else (lambda card: False),
-        missing=no_such_source,
-    )
+    cursor = None
+    named = lists.cursor_id(query)
+    if named is not None:
+        found = customer.cards.get(named[0])
+        if found is None:
+            raise no_such_source(*named)
+        cursor = found.seq
+    cards_ = list(customer.cards.values()) if wanted == "card" else []
+    return lists.page(ListIndex(cards_, seq_of), query, cursor=cursor)
 
 
-def subscriptions_page(raw: Mapping[str, Value]) -> lists.Page[object]:
+def subscriptions_page(raw: Mapping[str, Value]) -> lists.Page[Card]:
     """``GET .../subscriptions``: always empty; a cursor can name no subscription."""
     query = lists.parse_query(raw)
-    return lists.paginate(
-        [],
-        query,
-        id_of=str,
-        missing=lambda ident, param: not_found(
-            messages.NO_SUCH_SUBSCRIPTION.format(id=ident), param
-        ),
-    )
+    named = lists.cursor_id(query)
+    if named is not None:
+        raise not_found(messages.NO_SUCH_SUBSCRIPTION.format(id=named[0]), named[1])
+    return lists.page(ListIndex([], seq_of), query)
