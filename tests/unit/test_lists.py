@@ -324,3 +324,19 @@ def test_list_page_filter_errors(
     with pytest.raises(TofupayError) as info:
         customers.list_page(account, raw)
     assert (info.value.status, info.value.param, info.value.message) == (400, param, message)
+
+
+def test_list_orders_by_created_then_creation_when_the_clock_goes_back() -> None:
+    """Wall time may repeat or step back: newest ``created`` first, ties newest-made first."""
+    times = iter([100, 300, 200, 300, 100])
+    env = Env(Store(), IdFactory(0), Clock(source=lambda: next(times)))
+    account = env.store.account("sk_test_abc123")
+    made = [customers.create(account, {"description": f"c{i}"}, env) for i in range(5)]
+    page = customers.list_page(account, {"limit": "10"})
+    assert [c.description for c in page.items] == ["c3", "c1", "c2", "c4", "c0"]
+    window = customers.list_page(account, {"created": {"gte": "200", "lt": "300"}})
+    assert [c.description for c in window.items] == ["c2"]
+    after = customers.list_page(account, {"starting_after": made[1].id, "limit": "2"})
+    assert ([c.description for c in after.items], after.has_more) == (["c2", "c4"], True)
+    before = customers.list_page(account, {"ending_before": made[4].id, "limit": "2"})
+    assert ([c.description for c in before.items], before.has_more) == (["c1", "c2"], True)
