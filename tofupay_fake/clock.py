@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 #: The ``created`` of the seed document's customer (2015-01-12 09:51:11 UTC).
@@ -26,6 +27,8 @@ class Clock:
     ) -> None:
         self.start = start
         self.step = tick
+        if source is time.time:
+            source = _wall_time  # looked up at each call, so freezegun's patch applies
         self.source = source
         self._now = start
         self._offset = 0
@@ -67,3 +70,8 @@ class Clock:
     def __repr__(self) -> str:
         mode = "frozen" if self.source is None else "wall"
         return f"<Clock {mode} now={self.now()}>"
+
+
+def _wall_time() -> float:
+    """``time.time()`` as the ``time`` module has it now (patched or not)."""
+    return time.time()
