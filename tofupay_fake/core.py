@@ -11,13 +11,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import auth, idempotency, params, render, routes
+from . import auth, events, idempotency, params, render, routes
 from .clock import Clock
 from .errors import TofupayError
 from .faults import Failure, FaultQueue, InjectedException
 from .ids import IdFactory
 from .recorder import CallLog, RecordedCall
-from .resources import Env, cards, customers, metadata, tokens
+from .resources import Env, cards, customers, tokens
 from .store import Account, Store
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class FakeTofupay:
         self._store = Store()
         self._env = Env(self._store, self._ids, self.clock, strict_tokens)
         self._calls = CallLog()
+        self._events = events.EventLog()
         self._faults = FaultQueue()
         self._lock = threading.RLock()
         self._router: FakeRouter | None = None
@@ -185,13 +186,28 @@ class FakeTofupay:
     ) -> tuple[params.Params, int, dict[str, Any]]:
         """Decode and check the params, run the handler: (params, status, body)."""
         decoded: params.Params = {}
+        changes = route.method != "GET" and route.template.startswith("/v1/customers")
         try:
             decoded = params.decode_request(route.method, query, headers, body)
-            _check_known(decoded, route.params)
+            route.check_params(decoded)
+            customer_id = args.get("id")
+            before = events.NOTHING
+            if changes and customer_id is not None:
+                before = events.snapshot(account.customers.get(customer_id))
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
         except TofupayError as error:
-            status, payload = error.status, error.body()
+            return decoded, error.status, error.body()
+        if changes:
+            self._record_changes(account, before, customer_id or payload["id"])
         return decoded, status, payload
+
+    def _record_changes(self, account: Account, before: events.Snapshot, customer_id: str) -> None:
+        after = events.snapshot(account.customers.get(customer_id))
+        for change in events.changes(before, after):
+            ident = self._ids.new("evt")
+            self._events.append(
+                events.event(ident, change[0], self.clock.now(), account.livemode, change)
+            )
 
     def _record(
         self,
@@ -248,9 +264,10 @@ class FakeTofupay:
         raw = params.from_python(fields)
         with self._lock:
             auth.check_key(api_key, self.api_keys)
-            _check_known(raw, customers.CREATE_PARAMS)
+            routes.CREATE_CUSTOMER.check_params(raw)
             account = self._store.account(api_key)
             created = customers.create(account, raw, self._env)
+            self._record_changes(account, events.NOTHING, created.id)
             return render.customer(created)
 
     def seed_customers(
@@ -335,6 +352,19 @@ class FakeTofupay:
         raise KeyError(f"No customer {customer_id!r} in the fake; live customers: {known}")
 
     @property
+    def events(self) -> events.EventLog:
+        """Every change as an event (``customer.created`` …), oldest first."""
+        return self._events
+
+    def assert_event(self, type: str, **fields: Any) -> dict[str, Any]:
+        """The newest event of ``type`` whose ``data.object`` has these field values.
+
+        Raises AssertionError listing the events recorded when there is none.
+        """
+        with self._lock:
+            return self._events.find(type, fields)
+
+    @property
     def calls(self) -> CallLog:
         """Every request answered, oldest first."""
         return self._calls
@@ -362,6 +392,7 @@ class FakeTofupay:
         with self._lock:
             self._store.clear()
             self._calls.clear()
+            self._events.clear()
             self._faults.clear()
             self._ids.reset()
             self.clock.reset()
@@ -383,15 +414,6 @@ def _origin(base_url: str) -> tuple[str, str, int | None]:
     ):
         raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
     return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]
-
-
-def _check_known(decoded: Mapping[str, params.Value], allowed: frozenset[str]) -> None:
-    if "metadata" in allowed:
-        for name in decoded:
-            error = None if name in allowed else metadata.bracketed_key_error(name)
-            if error is not None:
-                raise error
-    params.check_known(decoded, allowed)
 
 
 def _as_sent(

@@ -10,7 +10,7 @@ from typing import Any
 from . import messages, params, render
 from .errors import invalid_request, unrecognized_url
 from .params import Params
-from .resources import Env, cards, customers, sources, tokens
+from .resources import Env, cards, customers, metadata, sources, tokens
 from .store import Account, Customer, Token
 
 Answer = tuple[int, dict[str, Any]]
@@ -40,6 +40,15 @@ class Route:
     def __post_init__(self) -> None:
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
         object.__setattr__(self, "pattern", re.compile(regex))
+
+    def check_params(self, decoded: Params) -> None:
+        """400 for the first param this route does not take (``metadata[a[b]]``: a metadata error)."""
+        if "metadata" in self.params:
+            for name in decoded:
+                error = None if name in self.params else metadata.bracketed_key_error(name)
+                if error is not None:
+                    raise error
+        params.check_known(decoded, self.params)
 
 
 def _expand(raw: Params, allowed: frozenset[str]) -> set[str]:
@@ -132,8 +141,10 @@ def retrieve_token(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer
 
 _SOURCE = "/v1/customers/{id}/sources/{card}"
 
+CREATE_CUSTOMER = Route("POST", "/v1/customers", customers.CREATE_PARAMS, create_customer)
+
 ROUTES: tuple[Route, ...] = (
-    Route("POST", "/v1/customers", customers.CREATE_PARAMS, create_customer),
+    CREATE_CUSTOMER,
     Route("GET", "/v1/customers", customers.LIST_PARAMS, list_customers),
     Route("GET", "/v1/customers/{id}", frozenset({"expand"}), retrieve_customer),
     Route("POST", "/v1/customers/{id}", customers.UPDATE_PARAMS, update_customer),
