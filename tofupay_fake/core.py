@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 import time
@@ -21,6 +22,7 @@ from .resources import Env, cards, customers, tokens
 from .store import Account, Store
 
 if TYPE_CHECKING:
+    from .transports.responses_routes import RequestsRouter
     from .transports.respx_routes import FakeRouter
 
 DEFAULT_BASE_URL = "https://api.tofupay.com"
@@ -76,25 +78,40 @@ class FakeTofupay:
         self._faults = FaultQueue()
         self._lock = threading.RLock()
         self._router: FakeRouter | None = None
+        self._requests_router: RequestsRouter | None = None
         self._faker: Any = None
 
     # -- interception -------------------------------------------------------
 
     def start(self) -> FakeTofupay:
-        """Route httpx requests for ``base_url`` to this fake (idempotent)."""
+        """Route httpx requests for ``base_url`` to this fake (idempotent).
+
+        With the ``[requests]`` extra installed (``responses``), ``requests``
+        calls to ``base_url`` are routed here too.
+        """
         if self._router is None:
             from .transports.respx_routes import FakeRouter
 
             router = FakeRouter(self)
             router.start()
             self._router = router
+            if importlib.util.find_spec("responses") is not None:
+                from .transports.responses_routes import RequestsRouter
+
+                self._requests_router = RequestsRouter(self)
+                self._requests_router.start()
         return self
 
     def stop(self) -> None:
         """Remove the interception (idempotent); state stays for inspection."""
         router, self._router = self._router, None
-        if router is not None:
-            router.stop(quiet=True)
+        requests_router, self._requests_router = self._requests_router, None
+        try:
+            if requests_router is not None:
+                requests_router.stop()
+        finally:
+            if router is not None:
+                router.stop(quiet=True)
 
     @property
     def started(self) -> bool:
