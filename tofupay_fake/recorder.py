@@ -154,7 +154,8 @@ class CallLog(Sequence[RecordedCall]):
         """Assert a matching call was made (``times`` exactly, if given); return the matches.
 
         ``path`` may use ``*`` for one segment; ``params`` is a subset match. The
-        failure message lists every call made.
+        failure message shows the closest calls (same method and path first), then
+        every call made.
         """
         matches = self.filter(method, path, params=params)
         count = len(matches)
@@ -163,11 +164,20 @@ class CallLog(Sequence[RecordedCall]):
                 f" with params {dict(params)!r}" if params else ""
             )
             expected = "at least once" if times is None else f"{times} time(s)"
+            closest = self._closest(method, path)
+            hint = f"Closest calls (same method and path first):\n{closest.describe()}\n"
             raise AssertionError(
                 f"Expected {wanted} to be called {expected}; it was called {count} time(s).\n"
-                f"Calls made:\n{self.describe()}"
+                f"{hint if closest else ''}All calls made:\n{self.describe()}"
             )
         return matches
+
+    def _closest(self, method: str, path: str, most: int = 5) -> CallLog:
+        """Calls nearest to a wanted one: same method and path, then same path, then method."""
+        wanted = method.upper()
+        near = [c for c in self._calls if path_matches(path, c.path) or c.method == wanted]
+        near.sort(key=lambda call: (not path_matches(path, call.path), call.method != wanted))
+        return CallLog(near[:most])
 
     def assert_not_called(self, method: str | None = None, path: str | None = None) -> None:
         """Assert no call matched (no call at all when both are None)."""

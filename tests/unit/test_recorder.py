@@ -230,3 +230,26 @@ def test_params_match_is_a_recursive_subset_for_hashes(
     expected: dict[str, Any], sent: dict[str, Any], matches: bool
 ) -> None:
     assert params_match(expected, sent) is matches
+
+
+def test_assert_called_failure_shows_the_closest_calls_first() -> None:
+    log = CallLog([DELETE, RETRIEVE, UPDATE, SOURCES, CREATE])
+    with pytest.raises(AssertionError) as info:
+        log.assert_called("POST", "/v1/customers/*", params={"account_balance": "6"})
+    text = str(info.value)
+    closest = text.split("Closest calls (same method and path first):\n")[1].split("All calls")[0]
+    assert closest.splitlines() == [
+        "  1. POST /v1/customers/cus_1 {'account_balance': '5'} -> 200",
+        "  2. DELETE /v1/customers/cus_2 {} -> 200",
+        "  3. GET /v1/customers/cus_1 {'expand': ['default_source']} -> 200",
+        "  4. POST /v1/customers {'email': 'a@b.co', 'metadata': {'plan': 'pro'}} -> 200",
+    ]
+    assert "All calls made:\n  1. DELETE /v1/customers/cus_2" in text
+
+
+def test_assert_called_failure_without_near_calls_lists_all() -> None:
+    log = CallLog([SOURCES])
+    with pytest.raises(AssertionError) as info:
+        log.assert_called("DELETE", "/v1/customers/*")
+    assert "Closest calls" not in str(info.value)
+    assert "All calls made:\n  1. GET /v1/customers/cus_1/sources {} -> 200" in str(info.value)
