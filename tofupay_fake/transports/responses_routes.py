@@ -27,7 +27,7 @@ class RequestsRouter:
 
     def __init__(self, fake: FakeTofupay) -> None:
         self.fake = fake
-        ours = re.compile(rf"^{re.escape(fake.base_url)}(?:[/?#]|$)", re.IGNORECASE)
+        ours = re.compile(_origin_pattern(fake.base_url), re.IGNORECASE)
         self.mock = responses.RequestsMock(
             assert_all_requests_are_fired=False,
             real_adapter_send=cast(Any, requests.adapters.HTTPAdapter.send),
@@ -59,3 +59,13 @@ class RequestsRouter:
         except InjectedException as injected:
             raise injected.error(str(injected)) from None
         return answer.status_code, dict(answer.headers), answer.content
+
+
+def _origin_pattern(base_url: str) -> str:
+    """A regex for URLs of ``base_url``'s origin, its default port written or not."""
+    parts = urlsplit(base_url)
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = parts.port or default
+    host = re.escape(parts.hostname or "")
+    port_part = f"(?::{port})?" if port == default else f":{port}"
+    return rf"^{parts.scheme}://{host}{port_part}(?:[/?#]|$)"

@@ -1,0 +1,247 @@
+"""The state machine under threads and asyncio: no lost writes, consistent lists and state."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import httpx
+
+from tests.conftest import BASE, KEY
+from tofupay_fake import FakeTofupay
+
+THREADS = 8
+PER_THREAD = 500
+ASYNC_CREATES = 200
+TOTAL = THREADS * PER_THREAD + ASYNC_CREATES
+
+
+def _run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run every job in its own thread, all released at once; re-raise any job's error."""
+    barrier = threading.Barrier(len(jobs))
+
+    def released(job: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=30)
+        return job()
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(released, job) for job in jobs]
+        return [future.result(timeout=120) for future in futures]
+
+
+def _walk(client: httpx.Client) -> list[dict[str, Any]]:
+    """Every customer through ``limit=100`` pages and ``starting_after``; has_more checked."""
+    seen: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"limit": 100}
+    while True:
+        response = client.get("/v1/customers", params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen.extend(page["data"])
+        assert page["has_more"] == (len(seen) < TOTAL), (len(seen), page["has_more"])
+        assert len(page["data"]) == (100 if page["has_more"] else TOTAL % 100 or 100)
+        if not page["has_more"]:
+            return seen
+        query = {"limit": 100, "starting_after": page["data"][-1]["id"]}
+
+
+def test_concurrent_creates_from_threads_and_asyncio_lose_nothing() -> None:
+    with FakeTofupay(seed=0) as fake:
+
+        def sync_creates(thread: int) -> list[httpx.Response]:
+            with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+                return [
+                    client.post("/v1/customers", data={"email": f"t{thread}-{i}@example.com"})
+                    for i in range(PER_THREAD)
+                ]
+
+        async def async_creates() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=BASE, auth=(KEY, "")) as client:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            client.post("/v1/customers", data={"email": f"async-{i}@example.com"})
+                            for i in range(ASYNC_CREATES)
+                        )
+                    )
+                )
+
+        jobs: list[Callable[[], list[httpx.Response]]] = [
+            partial(sync_creates, thread) for thread in range(THREADS)
+        ]
+        jobs.append(lambda: asyncio.run(async_creates()))
+        responses = [response for batch in _run_together(jobs) for response in batch]
+
+        assert len(responses) == TOTAL
+        assert Counter(response.status_code for response in responses) == {200: TOTAL}
+        bodies = [response.json() for response in responses]
+        expected_emails = {
+            f"t{t}-{i}@example.com" for t in range(THREADS) for i in range(PER_THREAD)
+        }
+        expected_emails |= {f"async-{i}@example.com" for i in range(ASYNC_CREATES)}
+        assert {body["email"] for body in bodies} == expected_emails
+        ids = [body["id"] for body in bodies]
+        assert len(set(ids)) == TOTAL
+        # Each object got its own second of the frozen clock.
+        assert len({body["created"] for body in bodies}) == TOTAL
+
+        # No lost writes: the state holds every email exactly once, newest first.
+        stored = fake.customers(api_key=KEY)
+        assert len(stored) == TOTAL
+        assert Counter(customer["email"] for customer in stored) == Counter(expected_emails)
+        assert {customer["id"] for customer in stored} == set(ids)
+        created = [customer["created"] for customer in stored]
+        assert created == sorted(created, reverse=True)
+        assert len(set(created)) == TOTAL
+
+        # The calls are a serial history: in the order the fake answered them.
+        assert len(fake.calls) == TOTAL
+        assert all(call.status_code == 200 for call in fake.calls)
+        in_call_order = [call.response["id"] for call in fake.calls]
+        assert sorted(in_call_order) == sorted(ids)
+        assert [customer["id"] for customer in stored] == in_call_order[::-1]
+
+        # A full cursor walk returns each customer once, in the same newest-first order.
+        with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+            walked = _walk(client)
+        assert [customer["id"] for customer in walked] == in_call_order[::-1]
+        assert walked == stored
+        assert len(fake.calls) == TOTAL + TOTAL // 100
+
+
+# -- shared customers: updates, card adds and deletes from many threads -----------------
+
+SHARED = 12
+WORKERS = 6
+OPS = 150
+
+
+def _replay(calls: Any, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The state each customer's successful calls imply, replayed in the fake's call order."""
+    model: dict[str, dict[str, Any]] = {
+        ident: {"cards": [], "default": None, "metadata": {}, "deleted": False}
+        for ident in customer_ids
+    }
+    for call in calls:
+        parts = call.path.split("/")  # "", "v1", "customers", id, ["sources", card]
+        state = model[parts[3]]
+        if state["deleted"]:
+            assert call.status_code == 404, (call.method, call.path, call.status_code)
+            continue
+        if call.status_code != 200:
+            # Only a card deleted by another thread before can fail on a live customer.
+            assert (call.method, len(parts), call.status_code) == ("DELETE", 6, 404), call
+            assert parts[5] not in state["cards"], call
+            continue
+        if call.method == "POST" and len(parts) == 4:
+            state["metadata"].update(call.params["metadata"])
+            state["description"] = call.params["description"]
+        elif call.method == "POST":
+            state["cards"].append(call.response["id"])
+            state["default"] = state["default"] or call.response["id"]
+        elif len(parts) == 6:
+            assert parts[5] in state["cards"], call
+            state["cards"].remove(parts[5])
+            if state["default"] == parts[5]:
+                state["default"] = state["cards"][-1] if state["cards"] else None
+        else:
+            state["deleted"] = True
+    return model
+
+
+def test_updates_card_adds_and_deletes_on_shared_customers_stay_consistent() -> None:
+    with FakeTofupay(seed=0) as fake:
+        customer_ids = [
+            fake.add_customer(KEY, email=f"shared-{n}@example.com")["id"] for n in range(SHARED)
+        ]
+        doomed = set(customer_ids[: SHARED // 3])  # deleted along the way, by any thread
+        added: list[tuple[str, str]] = []  # (customer, card) of every successful add
+        added_lock = threading.Lock()
+
+        def worker(number: int) -> list[tuple[str, str, int]]:
+            rng = random.Random(number)
+            done: list[tuple[str, str, int]] = []
+            with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+                for step in range(OPS):
+                    customer = rng.choice(customer_ids)
+                    roll = rng.random()
+                    if roll < 0.35:
+                        path = f"/v1/customers/{customer}"
+                        data = {
+                            f"metadata[w{number}]": str(step),
+                            "description": f"w{number}-{step}",
+                        }
+                        response = client.post(path, data=data)
+                    elif roll < 0.7:
+                        path = f"/v1/customers/{customer}/sources"
+                        response = client.post(path, data={"source": "tok_visa"})
+                        if response.status_code == 200:
+                            with added_lock:
+                                added.append((customer, response.json()["id"]))
+                    elif roll < 0.97 or customer not in doomed:
+                        with added_lock:
+                            pick = rng.choice(added) if added else (customer, "card_none")
+                        path = f"/v1/customers/{pick[0]}/sources/{pick[1]}"
+                        response = client.delete(path)
+                    else:
+                        path = f"/v1/customers/{customer}"
+                        response = client.delete(path)
+                    assert response.status_code in (200, 404), response.text
+                    done.append((response.request.method, path, response.status_code))
+            return done
+
+        results = _run_together([partial(worker, n) for n in range(WORKERS)])
+        # Make sure every doomed customer is gone, whatever the threads did.
+        with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+            for customer in sorted(doomed):
+                client.delete(f"/v1/customers/{customer}")
+            mine = [done for result in results for done in result]
+            # The threads' view and the fake's record are the same calls.
+            recorded = [(c.method, c.path, c.status_code) for c in fake.calls]
+            assert Counter(recorded[: len(mine)]) == Counter(mine)
+            assert len(recorded) == len(mine) + len(doomed)
+            model = _replay(fake.calls, customer_ids)
+
+            card_ids = [card for _, card in added]
+            assert len(card_ids) == len(set(card_ids))
+            deletes = Counter(
+                call.path.split("/")[3]
+                for call in fake.calls
+                if call.method == "DELETE" and call.path.count("/") == 3 and call.status_code == 200
+            )
+            assert deletes == Counter(doomed)  # each deleted exactly once
+            assert {c["id"] for c in fake.customers(api_key=KEY)} == set(customer_ids) - doomed
+            for customer in customer_ids:
+                state = model[customer]
+                assert state["deleted"] == (customer in doomed)
+                if state["deleted"]:
+                    assert client.get(f"/v1/customers/{customer}").json() == {
+                        "id": customer,
+                        "object": "customer",
+                        "deleted": True,
+                    }
+                    assert client.get(f"/v1/customers/{customer}/sources").status_code == 404
+                    assert client.post(f"/v1/customers/{customer}").status_code == 404
+                    continue
+                body = client.get(f"/v1/customers/{customer}").json()
+                adds = sum(1 for owner, _ in added if owner == customer)
+                removed = sum(
+                    1
+                    for call in fake.calls
+                    if call.method == "DELETE"
+                    and call.path.startswith(f"/v1/customers/{customer}/sources/")
+                    and call.status_code == 200
+                )
+                assert body["sources"]["total_count"] == adds - removed == len(state["cards"])
+                listed = client.get(f"/v1/customers/{customer}/sources", params={"limit": 100})
+                assert [card["id"] for card in listed.json()["data"]] == state["cards"][::-1]
+                assert body["default_source"] == state["default"]
+                assert body["metadata"] == state["metadata"]
+                assert body["description"] == state.get("description")
+                assert fake.get_customer(customer) == body
