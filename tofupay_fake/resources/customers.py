@@ -159,13 +159,7 @@ def list_page(account: Account, raw: Mapping[str, Value]) -> lists.Page[Customer
         email = params.required_string(raw["email"], "email")
         index = ListIndex(account.by_email.get(email, []), order_of)
     lo, hi = _created_bounds(raw["created"], index) if "created" in raw else (0, None)
-    cursor = None
-    named = lists.cursor_id(query)
-    if named is not None:
-        found = account.customers.get(named[0])
-        if found is None:
-            raise no_such_customer(*named)
-        cursor = found.order
+    cursor = lists.cursor_key(query, account.customers, order_of, no_such_customer)
     return lists.page(index, query, lo=lo, hi=hi, cursor=cursor)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -92,6 +92,22 @@ def page(
     items = index.slice(start, stop) if start < stop else []
     items.reverse()
     return Page(items, has_more, total)
+
+
+def cursor_key(
+    query: ListQuery,
+    objects: Mapping[str, T],
+    key: Callable[[T], int],
+    missing: Callable[[str, str], Exception],
+) -> int | None:
+    """The order key of the object a cursor names; ``missing(id, param)`` if it is not live."""
+    named = cursor_id(query)
+    if named is None:
+        return None
+    found = objects.get(named[0])
+    if found is None:
+        raise missing(*named)
+    return key(found)
 
 
 def cursor_id(query: ListQuery) -> tuple[str, str] | None:

@@ -87,13 +87,7 @@ def list_page(customer: Customer, raw: Mapping[str, Value]) -> lists.Page[Card]:
         wanted = params.required_string(raw["object"], "object")
         if wanted not in SOURCE_OBJECTS:
             raise invalid_request(messages.INVALID_SOURCE_OBJECT.format(value=wanted), "object")
-    cursor = None
-    named = lists.cursor_id(query)
-    if named is not None:
-        found = customer.cards.get(named[0])
-        if found is None:
-            raise no_such_source(*named)
-        cursor = found.seq
+    cursor = lists.cursor_key(query, customer.cards, seq_of, no_such_source)
     cards_ = list(customer.cards.values()) if wanted == "card" else []
     return lists.page(ListIndex(cards_, seq_of), query, cursor=cursor)
 
