@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -162,9 +161,9 @@ class FakeTofupay:
                     api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
                 api_key = auth.extract_key(lowered.get("authorization"))
-                auth.check_key(api_key, self.api_keys)
+                account_key = auth.check_key(api_key, self.api_keys)
                 route, args = routes.match(method, path)
-                account = self._store.account(api_key or "")
+                account = self._store.account(account_key)
                 key = lowered.get("idempotency-key") if method == "POST" else None
                 request = idempotency.signature(method, path, query, body) if key else ""
                 saved = idempotency.replay(account, key, request) if key else None
@@ -222,9 +221,7 @@ class FakeTofupay:
         after = events.snapshot(account.customers.get(customer_id))
         for change in events.changes(before, after):
             ident = self._ids.new("evt")
-            self._events.append(
-                events.event(ident, change[0], self.clock.now(), account.livemode, change)
-            )
+            self._events.append(events.event(ident, self.clock.now(), account.livemode, change))
 
     def _record(
         self,
@@ -326,7 +323,8 @@ class FakeTofupay:
         gives a token that declines when it is attached, as the API's does.
         """
         fields: dict[str, Any] = {"number": number, "exp_month": exp_month, **card}
-        fields["exp_year"] = exp_year if exp_year is not None else self._year() + 1
+        next_year = cards.year_of(self.clock.now()) + 1
+        fields["exp_year"] = exp_year if exp_year is not None else next_year
         if cvc is not None:
             fields["cvc"] = cvc
         with self._lock:
@@ -335,9 +333,6 @@ class FakeTofupay:
                 livemode = self._store.account(auth.check_key(api_key, self.api_keys)).livemode
             details = cards.from_dict(params.from_python(fields), "card", self._env)
             return tokens.issue(api_key, livemode, details, self._env).id
-
-    def _year(self) -> int:
-        return time.gmtime(self.clock.now()).tm_year
 
     def customers(self, api_key: str | None = None) -> list[dict[str, Any]]:
         """Live customers, newest first, of one key (or of every key when None)."""

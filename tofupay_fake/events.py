@@ -73,9 +73,9 @@ def _previous(
     return {key: old[key] for key in old if key not in skip and old[key] != new.get(key)}
 
 
-def event(ident: str, kind: str, created: int, livemode: bool, change: Change) -> dict[str, Any]:
+def event(ident: str, created: int, livemode: bool, change: Change) -> dict[str, Any]:
     """The event object of one change."""
-    _, obj, previous = change
+    kind, obj, previous = change
     data: dict[str, Any] = {"object": obj}
     if previous is not None:
         data["previous_attributes"] = previous

@@ -75,7 +75,7 @@ def test_test_token_attaches(account: Account, env: Env, token: str, strict: boo
     env.strict_tokens = strict
     number, brand, funding = TOKENS[token]
     source = cards.resolve_source(token, "source", account, env)
-    assert (source.token, source.card) == (None, None)
+    assert source.token is None  # not an issued token: its card is made from the details
     details = source.details
     assert details is not None
     assert (details.number, details.exp_month, details.exp_year, details.cvc) == (
@@ -233,7 +233,9 @@ def test_token_for_any_account(account: Account, other: Account, env: Env) -> No
 def test_strict_tokens_accepts_issued(account: Account, env: Env) -> None:
     env.strict_tokens = True
     token = issue(env)
-    assert cards.resolve_source(token.id, "card", account, env).card is token.card
+    source = cards.resolve_source(token.id, "card", account, env)
+    assert (source.token, source.details) == (token.id, None)
+    assert cards.attach(account, "cus_x", source, env).id == token.card.id
 
 
 # -- attaching an issued token ---------------------------------------------------

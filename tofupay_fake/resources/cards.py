@@ -173,7 +173,8 @@ def _card_error(code: str, message: str, param: str) -> TofupayError:
     return TofupayError(402, "card_error", message, param, code)
 
 
-def _year(timestamp: int) -> int:
+def year_of(timestamp: int) -> int:
+    """The calendar year (UTC) of a Unix time."""
     return time.gmtime(timestamp).tm_year
 
 
@@ -235,16 +236,15 @@ def from_dict(raw: Value, param: str, env: Env) -> CardDetails:
 
 def token_details(number: str, env: Env) -> CardDetails:
     """The card behind a test token: expires in March of next year, cvc given."""
-    return CardDetails(number, 3, _year(env.clock.now()) + 1, True)
+    return CardDetails(number, 3, year_of(env.clock.now()) + 1, True)
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A resolved ``source``: new card details, or the card of an issued token."""
+    """A resolved ``source``: new card details, or an issued token (whose card attaches)."""
 
     details: CardDetails | None = None
     token: str | None = None
-    card: Card | None = None
 
 
 def resolve_source(value: Value, param: str, account: Account, env: Env) -> Source:
@@ -262,9 +262,8 @@ def resolve_source(value: Value, param: str, account: Account, env: Env) -> Sour
     if issued is not None and issued.api_key in (None, account.api_key):
         if issued.used:
             raise invalid_request(messages.TOKEN_ALREADY_USED.format(id=ident), param)
-        card = issued.card
-        check_attachable(issued.number, card.exp_month, card.exp_year, env)
-        return Source(token=ident, card=card)
+        check_attachable(issued.number, issued.card.exp_month, issued.card.exp_year, env)
+        return Source(token=ident)
     number = TEST_TOKENS.get(ident)
     if number is None and issued is None and _TOKEN.fullmatch(ident) and not env.strict_tokens:
         number = DEFAULT_NUMBER
@@ -294,7 +293,7 @@ def make_card(api_key: str, customer: str | None, details: CardDetails, env: Env
         id=env.ids.new("card"),
         customer=customer,
         last4=details.number[-4:],
-        brand=known.brand if known is not None else brand_of(details.number),
+        brand=brand_of(details.number),
         funding=known.funding if known is not None else "credit",
         exp_month=details.exp_month,
         exp_year=details.exp_year,
