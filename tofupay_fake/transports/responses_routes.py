@@ -27,14 +27,14 @@ class RequestsRouter:
 
     def __init__(self, fake: FakeTofupay) -> None:
         self.fake = fake
-        ours = re.compile(_origin_pattern(fake.base_url), re.IGNORECASE)
+        anything = re.compile(".*")
         self.mock = responses.RequestsMock(
             assert_all_requests_are_fired=False,
             real_adapter_send=cast(Any, requests.adapters.HTTPAdapter.send),
         )
         for method in _METHODS:
-            self.mock.add_callback(method, ours, callback=self._answer)
-        self.mock.add_passthru(re.compile(r"^(?!" + ours.pattern[1:] + ")", re.IGNORECASE))
+            self.mock.add_callback(method, anything, callback=self._answer, match=[self._ours])
+        self.mock.add_passthru(anything)  # what the fake does not own passes through
 
     def start(self) -> None:
         self.mock.start()
@@ -42,6 +42,11 @@ class RequestsRouter:
     def stop(self) -> None:
         self.mock.stop(allow_assert=False)
         self.mock.reset()
+
+    def _ours(self, request: Any) -> tuple[bool, str]:
+        """A responses matcher: the fake's own ``owns`` decides, default ports and all."""
+        url = urlsplit(str(request.url))
+        return self.fake.owns(url.scheme, url.hostname or "", url.port), "not the fake's origin"
 
     def _answer(self, request: Any) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(str(request.url))
@@ -59,13 +64,3 @@ class RequestsRouter:
         except InjectedException as injected:
             raise injected.error(str(injected)) from None
         return answer.status_code, dict(answer.headers), answer.content
-
-
-def _origin_pattern(base_url: str) -> str:
-    """A regex for URLs of ``base_url``'s origin, its default port written or not."""
-    parts = urlsplit(base_url)
-    default = {"http": 80, "https": 443}[parts.scheme]
-    port = parts.port or default
-    host = re.escape(parts.hostname or "")
-    port_part = f"(?::{port})?" if port == default else f":{port}"
-    return rf"^{parts.scheme}://{host}{port_part}(?:[/?#]|$)"
