@@ -11,9 +11,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import auth, events, idempotency, params, render, routes
+from . import auth, events, idempotency, messages, params, render, routes
 from .clock import Clock
-from .errors import TofupayError
+from .errors import TofupayError, invalid_request
 from .faults import Failure, FaultQueue, InjectedException
 from .ids import IdFactory
 from .recorder import CallLog, RecordedCall
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://api.tofupay.com"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Larger request bodies get a 413 (form bodies of this API are a few KiB).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,11 @@ class FakeTofupay:
                 if fault is not None:
                     api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
+                if len(body) > MAX_BODY_BYTES:
+                    raise invalid_request(
+                        messages.BODY_TOO_LARGE.format(size=len(body), limit=MAX_BODY_BYTES),
+                        status=413,
+                    )
                 api_key = auth.extract_key(lowered.get("authorization"))
                 account_key = auth.check_key(api_key, self.api_keys)
                 route, args = routes.match(method, path)

@@ -8,7 +8,7 @@ Events are kept as JSON text and parsed when read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -94,10 +94,22 @@ class EventLog(Sequence[dict[str, Any]]):
 
     def __init__(self, encoded: list[str] | None = None) -> None:
         self._encoded: list[str] = encoded if encoded is not None else []
+        self._listeners: list[Callable[[str], None]] = []
 
     def append(self, event: dict[str, Any]) -> None:
-        """Record one event (the fake does this)."""
-        self._encoded.append(json.dumps(event, ensure_ascii=False))
+        """Record one event (the fake does this) and pass its JSON to the listeners."""
+        text = json.dumps(event, ensure_ascii=False)
+        self._encoded.append(text)
+        for listener in self._listeners:
+            listener(text)
+
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(event_json)`` for each event recorded from now on.
+
+        It runs under the fake's lock, so it must only hand the event on
+        (server mode queues it for webhook delivery).
+        """
+        self._listeners.append(listener)
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...

@@ -23,13 +23,16 @@ UNRECOGNIZED_URL = "Unrecognized request URL ({method}: {path})."
 JSON_BODY = (
     "Invalid request: request bodies must be form-encoded "
     "(Content-Type: application/x-www-form-urlencoded), not JSON. "
-    "With httpx pass data={...} rather than json={...}."
+    "With httpx or requests pass data={...} rather than json={...}."
 )
 UNSUPPORTED_CONTENT_TYPE = (
     "Invalid request: unsupported Content-Type {content_type!r}; request bodies "
     "must be form-encoded (application/x-www-form-urlencoded)."
 )
 UNDECODABLE_BODY = "Invalid request: the {where} is not valid UTF-8 form encoding."
+BODY_TOO_LARGE = (
+    "Request body too large: {size} bytes received; the limit is {limit} bytes."
+)
 UNKNOWN_PARAMETER = "Received unknown parameter: {name}"
 CONFLICTING_PARAMETER = (
     "Invalid parameter {name}: it was sent both as a single value and as a "

@@ -25,7 +25,7 @@ MALFORMED = (
 )
 JSON_BODY = (
     "Invalid request: request bodies must be form-encoded (Content-Type: "
-    "application/x-www-form-urlencoded), not JSON. With httpx pass data={...} rather than json={...}."
+    "application/x-www-form-urlencoded), not JSON. With httpx or requests pass data={...} rather than json={...}."
 )
 UNSUPPORTED = (
     "Invalid request: unsupported Content-Type '{}'; request bodies must be form-encoded "
@@ -347,6 +347,22 @@ def test_undecodable_or_oversized_params(
     else:
         response = api.get(f"/v1/customers{raw!s}")
     assert_error(response, 400, IRE, message)
+
+
+@pytest.mark.parametrize(
+    ("size", "status"), [(1024 * 1024, 200), (1024 * 1024 + 1, 413), (10 * 1024 * 1024, 413)]
+)
+def test_body_size_limit(api: Api, size: int, status: int) -> None:
+    prefix = b"description="
+    body = prefix + b"x" * (size - len(prefix))
+    response = api.post("/v1/customers", data=body)
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert len(response.json()["description"]) == size - len(prefix)
+        return
+    message = f"Request body too large: {size} bytes received; the limit is 1048576 bytes."
+    assert_error(response, 413, IRE, message)
+    assert list_ids(api) == ([], False)
 
 
 @pytest.mark.parametrize("balance", ["9223372036854775807", "-9223372036854775808"])

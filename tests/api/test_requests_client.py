@@ -26,7 +26,7 @@ NO_KEY = (
 )
 JSON_BODY = (
     "Invalid request: request bodies must be form-encoded (Content-Type: "
-    "application/x-www-form-urlencoded), not JSON. With httpx pass data={...} rather than json={...}."
+    "application/x-www-form-urlencoded), not JSON. With httpx or requests pass data={...} rather than json={...}."
 )
 OK_LIST = b'{"object": "list", "url": "/v1/customers", "has_more": false, "data": []}'
 SUFFIX = "(Injected by tofupay_fake's fail_next.)"
