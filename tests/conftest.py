@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
 
 BASE = "https://api.tofupay.com"
@@ -24,14 +25,14 @@ class Api:
     key as a Bearer token instead of Basic auth.
     """
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, base_url: str = BASE) -> None:
         self.mode = mode
         self._loop: asyncio.AbstractEventLoop | None = None
-        if mode == "sync":
-            self._client: Any = httpx.Client(base_url=BASE)
-        else:
+        if mode == "async":
             self._loop = asyncio.new_event_loop()
-            self._client = httpx.AsyncClient(base_url=BASE)
+            self._client: Any = httpx.AsyncClient(base_url=base_url)
+        else:
+            self._client = httpx.Client(base_url=base_url)
 
     def request(
         self,
@@ -86,12 +87,56 @@ def fake() -> Iterator[FakeTofupay]:
         yield started
 
 
-@pytest.fixture(params=["sync", "async"])
+#: How API scenarios reach the fake: in-process sync and async clients, and a
+#: real socket to the server (``tofupay-fake serve``'s app, in a thread).
+TRANSPORTS = ["sync", "async", "server"]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ServerThread]:
+    """One loopback server per test process; each test points it at its own fake."""
+    with ServerThread(FakeTofupay()) as running:
+        yield running
+
+
+def connect(request: pytest.FixtureRequest, mode: str, fake: FakeTofupay) -> Api:
+    """A client of ``fake`` over ``mode`` (one of :data:`TRANSPORTS`)."""
+    if mode != "server":
+        return Api(mode)
+    running: ServerThread = request.getfixturevalue("server")
+    running.app.fake = fake
+    return Api(mode, running.url)
+
+
+@pytest.fixture(params=TRANSPORTS)
 def api(request: pytest.FixtureRequest, fake: FakeTofupay) -> Iterator[Api]:
-    """The same scenario through httpx.Client and httpx.AsyncClient."""
-    client = Api(request.param)
+    """The same scenario through httpx.Client, httpx.AsyncClient and the HTTP server."""
+    client = connect(request, request.param, fake)
     yield client
     client.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run ``@pytest.mark.in_process`` tests over the in-process transports only."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        over_http = callspec is not None and "server" in callspec.params.values()
+        if over_http and item.get_closest_marker("in_process") is not None:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "in_process: the scenario needs the in-process client (e.g. an exception "
+        "raised into it), so it does not run over the server transport",
+    )
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:

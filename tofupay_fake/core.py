@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -162,11 +163,7 @@ class FakeTofupay:
                 if fault is not None:
                     api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
-                if len(body) > MAX_BODY_BYTES:
-                    raise invalid_request(
-                        messages.BODY_TOO_LARGE.format(size=len(body), limit=MAX_BODY_BYTES),
-                        status=413,
-                    )
+                check_body_size(body)
                 api_key = auth.extract_key(lowered.get("authorization"))
                 account_key = auth.check_key(api_key, self.api_keys)
                 route, args = routes.match(method, path)
@@ -276,18 +273,22 @@ class FakeTofupay:
 
     # -- seeding and state --------------------------------------------------
 
-    def add_customer(self, api_key: str, **fields: Any) -> dict[str, Any]:
+    def add_customer(self, api_key: str, *, id: str | None = None, **fields: Any) -> dict[str, Any]:
         """Create a customer as ``POST /v1/customers`` would; bad params raise ``TofupayError``.
 
         Not recorded in :attr:`calls`. ``metadata={"a": "1"}``, ints and
-        ``None`` (unset) are accepted as the form would carry them.
+        ``None`` (unset) are accepted as the form would carry them. ``id``
+        chooses the customer's id (``cus_`` and 14 letters or digits), e.g.
+        to match ids in fixtures or documentation.
         """
         raw = params.from_python(fields)
         with self._lock:
             auth.check_key(api_key, self.api_keys)
             routes.CREATE_CUSTOMER.check_params(raw)
             account = self._store.account(api_key)
-            created = customers.create(account, raw, self._env)
+            if id is not None:
+                _check_new_id(account, id)
+            created = customers.create(account, raw, self._env, id)
             self._record_changes(account, events.NOTHING, created.id)
             return render.customer(created)
 
@@ -433,6 +434,23 @@ def _origin(base_url: str) -> tuple[str, str, int | None]:
     ):
         raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
     return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]
+
+
+def check_body_size(body: bytes) -> None:
+    """The 413 for a body over :data:`MAX_BODY_BYTES`."""
+    if len(body) > MAX_BODY_BYTES:
+        raise invalid_request(messages.BODY_TOO_LARGE.format(limit=MAX_BODY_BYTES), status=413)
+
+
+_CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")
+
+
+def _check_new_id(account: Account, ident: Any) -> None:
+    """400 (param ``id``) unless ``ident`` is a well-formed customer id new to the account."""
+    if not isinstance(ident, str) or _CUSTOMER_ID.fullmatch(ident) is None:
+        raise invalid_request(messages.SEED_ID_INVALID.format(value=ident), "id")
+    if ident in account.customers or ident in account.deleted:
+        raise invalid_request(messages.SEED_ID_TAKEN.format(value=ident), "id")
 
 
 def _as_sent(

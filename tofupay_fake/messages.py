@@ -30,9 +30,7 @@ UNSUPPORTED_CONTENT_TYPE = (
     "must be form-encoded (application/x-www-form-urlencoded)."
 )
 UNDECODABLE_BODY = "Invalid request: the {where} is not valid UTF-8 form encoding."
-BODY_TOO_LARGE = (
-    "Request body too large: {size} bytes received; the limit is {limit} bytes."
-)
+BODY_TOO_LARGE = "Request body too large: the limit is {limit} bytes."
 UNKNOWN_PARAMETER = "Received unknown parameter: {name}"
 CONFLICTING_PARAMETER = (
     "Invalid parameter {name}: it was sent both as a single value and as a "
@@ -118,3 +116,23 @@ RATE_LIMIT = (
     "your requests. (Injected by tofupay_fake's fail_next.)"
 )
 INJECTED_STATUS = "Injected error with status {status}. (Injected by tofupay_fake's fail_next.)"
+
+# Seeding (add_customer and POST /_fake/customers)
+SEED_ID_INVALID = "Invalid id {value!r}: a customer id is 'cus_' and 14 letters or digits."
+SEED_ID_TAKEN = "Invalid id {value}: this account already has (or had) a customer with that id."
+
+# Control endpoints of server mode (400 invalid_request_error)
+CONTROL_BAD_ERROR = (
+    "Invalid error {value!r}: use api_error, rate_limit, card_declined or a status "
+    "code 400..599."
+)
+CONTROL_BAD_METHOD = "Invalid method {value!r}: use GET, POST or DELETE."
+CONTROL_BAD_PATH = "Invalid path {value!r}: a path starts with / (e.g. /v1/customers/*)."
+CONTROL_BAD_JSON = "Invalid request: the body is not a JSON object."
+CONTROL_BAD_VALUE = "Invalid request: {detail}."
+CONTROL_BAD_FLAG = "Invalid boolean for {name}: use true or false."
+CONTROL_ID_WITH_N = "Invalid id: id names one customer, so it cannot be sent with n."
+EXCEPTION_OVER_HTTP = (
+    "tofupay_fake: fail_next({error}) raises an exception into an in-process client; "
+    "over HTTP it cannot, so the server answers this 500 instead."
+)

@@ -10,15 +10,15 @@ import pytest
 
 pytest.register_assert_rewrite("tests.api.helpers")
 
-from tests.conftest import Api  # noqa: E402
+from tests.conftest import TRANSPORTS, Api, connect  # noqa: E402
 from tofupay_fake import FakeTofupay  # noqa: E402
 
 MakeApi = Callable[..., tuple[FakeTofupay, Api]]
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=TRANSPORTS)
 def api_with(request: pytest.FixtureRequest) -> Iterator[MakeApi]:
-    """``api_with(**options)``: a started ``FakeTofupay(**options)`` and a sync/async client.
+    """``api_with(**options)``: a started ``FakeTofupay(**options)`` and a client of it.
 
     Independent of the ``fake`` fixture, so exactly one fake answers the host.
     """
@@ -26,7 +26,7 @@ def api_with(request: pytest.FixtureRequest) -> Iterator[MakeApi]:
 
         def make(**options: Any) -> tuple[FakeTofupay, Api]:
             fake = stack.enter_context(FakeTofupay(**options))
-            client = Api(request.param)
+            client = connect(request, request.param, fake)
             stack.callback(client.close)
             return fake, client
 

@@ -51,7 +51,8 @@ TOO_LARGE = "This value must be less than or equal to 100."
     ("authorization", "message"),
     [
         pytest.param(None, NO_KEY, id="no-header"),
-        pytest.param("Bearer ", NO_KEY, id="bearer-empty"),
+        # "Bearer " is an illegal header value on the wire (h11 refuses to send it).
+        pytest.param("Bearer ", NO_KEY, id="bearer-empty", marks=pytest.mark.in_process),
         pytest.param("Basic", NO_KEY, id="basic-empty"),
         pytest.param("Basic OnB3", NO_KEY, id="basic-password-only"),
         pytest.param("Bearer pk_test_abcdefgh", "Invalid API Key provided: pk_test_****efgh"),
@@ -360,7 +361,7 @@ def test_body_size_limit(api: Api, size: int, status: int) -> None:
         assert response.status_code == 200, response.text
         assert len(response.json()["description"]) == size - len(prefix)
         return
-    message = f"Request body too large: {size} bytes received; the limit is 1048576 bytes."
+    message = "Request body too large: the limit is 1048576 bytes."
     assert_error(response, 413, IRE, message)
     assert list_ids(api) == ([], False)
 

@@ -98,6 +98,7 @@ def test_status_faults(api: Api, fake: FakeTofupay, status: int, type_: str, met
     assert error_of(again)["message"] == "No such customer: cus_missing"
 
 
+@pytest.mark.in_process  # an exception is raised into the in-process client
 @pytest.mark.parametrize("error", [httpx.ConnectTimeout, httpx.ReadTimeout, httpx.ConnectError])
 def test_exception_faults_are_raised_with_the_request(
     api: Api, fake: FakeTofupay, error: type[httpx.RequestError]
@@ -122,6 +123,7 @@ def test_exception_faults_are_raised_with_the_request(
     assert statuses(fake) == [0, 200]
 
 
+@pytest.mark.in_process  # an exception is raised into the in-process client
 def test_an_exception_fault_on_a_get(api: Api, fake: FakeTofupay) -> None:
     fake.fail_next(httpx.ReadTimeout, method="GET")
     with pytest.raises(httpx.ReadTimeout) as raised:
@@ -130,7 +132,11 @@ def test_an_exception_fault_on_a_get(api: Api, fake: FakeTofupay) -> None:
     assert ok(api.get("/v1/customers"))["data"] == []
 
 
-@pytest.mark.parametrize("error", ["api_error", httpx.ConnectTimeout], ids=["500", "timeout"])
+@pytest.mark.parametrize(
+    "error",
+    ["api_error", pytest.param(httpx.ConnectTimeout, marks=pytest.mark.in_process)],
+    ids=["500", "timeout"],
+)
 def test_a_faulted_call_records_what_was_sent(api: Api, fake: FakeTofupay, error: Any) -> None:
     fake.fail_next(error)
     if error == "api_error":
@@ -208,6 +214,7 @@ def test_times_fails_exactly_that_many_matching_requests(api: Api, fake: FakeTof
     assert len(fake.customers(KEY)) == 2
 
 
+@pytest.mark.in_process  # an exception is raised into the in-process client
 def test_exception_fault_with_times(api: Api, fake: FakeTofupay) -> None:
     fake.fail_next(httpx.ConnectError, times=2)
     for _ in range(2):
@@ -217,6 +224,7 @@ def test_exception_fault_with_times(api: Api, fake: FakeTofupay) -> None:
     assert statuses(fake) == [0, 0, 200]
 
 
+@pytest.mark.in_process  # an exception is raised into the in-process client
 def test_queued_faults_apply_in_order(api: Api, fake: FakeTofupay) -> None:
     fake.fail_next("api_error")
     fake.fail_next("rate_limit", times=2)

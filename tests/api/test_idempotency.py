@@ -380,7 +380,7 @@ def test_an_empty_key_is_no_key(api: Api, fake: FakeTofupay) -> None:
         ("card_declined", 402),
         (400, 400),
         (503, 503),
-        (httpx.ConnectTimeout, 0),
+        pytest.param(httpx.ConnectTimeout, 0, marks=pytest.mark.in_process),
     ],
     ids=["api_error", "rate_limit", "card_declined", "400", "503", "ConnectTimeout"],
 )

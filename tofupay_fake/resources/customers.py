@@ -73,12 +73,17 @@ def _apply(account: Account, customer: Customer, changes: _Changes, env: Env) ->
         sources.replace_default(customer, cards.attach(account, customer.id, changes.source, env))
 
 
-def create(account: Account, raw: Mapping[str, Value], env: Env) -> Customer:
-    """``POST /v1/customers``: validate everything, then make the customer."""
+def create(
+    account: Account, raw: Mapping[str, Value], env: Env, ident: str | None = None
+) -> Customer:
+    """``POST /v1/customers``: validate everything, then make the customer.
+
+    ``ident`` (seeding only) chooses the id instead of the next generated one.
+    """
     changes = _validate(account, raw, None, env)
     created = env.clock.tick()
     customer = Customer(
-        id=env.ids.new("cus"),
+        id=ident if ident is not None else env.ids.new("cus"),
         created=created,
         livemode=account.livemode,
         order=created * ORDER_SCALE + env.ids.sequence(),

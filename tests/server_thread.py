@@ -1,0 +1,46 @@
+"""A real uvicorn server on a loopback port, in a thread, serving a swappable fake."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from tofupay_fake import FakeTofupay
+from tofupay_fake.transports.asgi_app import App, make_app
+from tofupay_fake.transports.cli import bind
+
+
+class ServerThread:
+    """``with ServerThread(fake) as server:`` serves ``server.app.fake`` at ``server.url``."""
+
+    def __init__(self, fake: FakeTofupay) -> None:
+        self.app: App = make_app(fake)
+        self._sock = bind("127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    def __enter__(self) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.005)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()

@@ -1,0 +1,156 @@
+"""The control endpoints of server mode (``/_fake/...``): reset, calls, faults, seeding, events.
+
+Clients in other languages use them instead of the Python helpers. They need
+no API key and take form or JSON bodies; bad input gets a 400 error body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import messages, params
+from .auth import check_key, mask_key
+from .core import check_body_size
+from .errors import TofupayError, invalid_request, unrecognized_url
+from .faults import NAMED
+
+if TYPE_CHECKING:
+    from .core import FakeTofupay
+
+PREFIX = "/_fake/"
+#: Most customers one ``POST /_fake/customers`` may seed with ``n``.
+MAX_SEED = 10_000
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def reset(fake: FakeTofupay, fields: params.Params) -> Answer:
+    params.check_known(fields, ())
+    fake.reset()
+    return 200, {"reset": True}
+
+
+def calls(fake: FakeTofupay, fields: params.Params) -> Answer:
+    params.check_known(fields, ())
+    data = [
+        {
+            "method": call.method,
+            "path": call.path,
+            "params": call.params,
+            "status_code": call.status_code,
+            "api_key": mask_key(call.api_key) if call.api_key else None,
+            "idempotency_key": call.idempotency_key,
+        }
+        for call in fake.calls
+    ]
+    return 200, {"object": "list", "data": data}
+
+
+def events(fake: FakeTofupay, fields: params.Params) -> Answer:
+    params.check_known(fields, ())
+    return 200, {"object": "list", "data": list(fake.events)}
+
+
+def fail_next(fake: FakeTofupay, fields: params.Params) -> Answer:
+    params.check_known(fields, ("error", "method", "path", "times"))
+    if "error" not in fields:
+        raise invalid_request(messages.MISSING_PARAM.format(name="error"), "error")
+    name = params.string(fields["error"], "error")
+    error: str | int = name
+    if name not in NAMED:
+        if not name.isdigit():
+            raise invalid_request(messages.CONTROL_BAD_ERROR.format(value=name), "error")
+        error = params.integer(name, "error", minimum=400, maximum=599)
+    method = _optional_string(fields, "method")
+    if method is not None and method.upper() not in ("GET", "POST", "DELETE"):
+        raise invalid_request(messages.CONTROL_BAD_METHOD.format(value=method), "method")
+    path = _optional_string(fields, "path")
+    if path is not None and not path.startswith("/"):
+        raise invalid_request(messages.CONTROL_BAD_PATH.format(value=path), "path")
+    times = 1
+    if "times" in fields:
+        times = params.integer(fields["times"], "times", minimum=1, maximum=1000)
+    fake.fail_next(error, method=method, path=path, times=times)
+    return 200, {"queued": times}
+
+
+def customers(fake: FakeTofupay, fields: params.Params) -> Answer:
+    fields = dict(fields)
+    if "api_key" not in fields:
+        raise invalid_request(messages.MISSING_PARAM.format(name="api_key"), "api_key")
+    api_key = params.required_string(fields.pop("api_key"), "api_key")
+    try:
+        check_key(api_key, fake.api_keys)
+    except TofupayError as error:  # a bad param here, not a failed authentication
+        raise invalid_request(error.message, "api_key") from None
+    if "n" in fields:
+        count = params.integer(fields.pop("n"), "n", minimum=0, maximum=MAX_SEED)
+        with_cards = _flag(fields.pop("with_cards", "false"), "with_cards")
+        if "id" in fields:
+            raise invalid_request(messages.CONTROL_ID_WITH_N, "id")
+        made = fake.seed_customers(count, api_key, with_cards=with_cards, **fields)
+    else:
+        ident = params.string(fields.pop("id"), "id") if "id" in fields else None
+        made = [fake.add_customer(api_key, id=ident, **fields)]
+    return 200, {"object": "list", "data": made}
+
+
+def _flag(value: params.Value, name: str) -> bool:
+    if value not in ("true", "false"):
+        raise invalid_request(messages.CONTROL_BAD_FLAG.format(name=name), name)
+    return value == "true"
+
+
+def _optional_string(fields: params.Params, name: str) -> str | None:
+    if name not in fields or fields[name] == "":
+        return None
+    return params.string(fields[name], name)
+
+
+Handler = Callable[["FakeTofupay", params.Params], Answer]
+
+ENDPOINTS: Mapping[tuple[str, str], Handler] = {
+    ("POST", "/_fake/reset"): reset,
+    ("GET", "/_fake/calls"): calls,
+    ("POST", "/_fake/fail_next"): fail_next,
+    ("POST", "/_fake/customers"): customers,
+    ("GET", "/_fake/events"): events,
+}
+
+
+def handle(
+    fake: FakeTofupay, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+) -> Answer:
+    """Answer one control request: (status, JSON body). Header names are lower case."""
+    try:
+        handler = ENDPOINTS.get((method.upper(), path))
+        if handler is None:
+            raise unrecognized_url(method.upper(), path)
+        check_body_size(body)
+        return handler(fake, decode(query, headers, body))
+    except TofupayError as error:
+        return error.status, error.body()
+
+
+def decode(query: str, headers: Mapping[str, str], body: bytes) -> params.Params:
+    """The query string plus a form or JSON body, as form params."""
+    fields = params.decode_form(params.parse_pairs(query, "query string"))
+    if not body:
+        return fields
+    content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            raise invalid_request(messages.CONTROL_BAD_JSON) from None
+        if not isinstance(document, dict):
+            raise invalid_request(messages.CONTROL_BAD_JSON)
+        try:
+            fields.update(params.from_python(document))
+        except (TypeError, RecursionError) as exc:
+            raise invalid_request(messages.CONTROL_BAD_VALUE.format(detail=exc)) from None
+        return fields
+    fields.update(params.decode_request("POST", "", headers, body))
+    return fields

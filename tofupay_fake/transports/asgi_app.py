@@ -1,0 +1,121 @@
+"""The fake as an ASGI app: ``/v1/...`` answered by the core, ``/_fake/...`` control, ``/openapi.json``.
+
+Plain ASGI (no framework), so any ASGI server runs it; ``tofupay-fake serve``
+runs it with uvicorn. Requests are answered on the event loop: the core is
+in-memory and answers in microseconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from importlib.resources import files
+from typing import Any
+
+from .. import control, messages
+from ..core import MAX_BODY_BYTES, FakeTofupay
+from ..errors import TofupayError
+from ..faults import InjectedException
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_JSON = [(b"content-type", b"application/json")]
+
+
+class App:
+    """An ASGI app serving one :class:`FakeTofupay`.
+
+    ``fake`` may be swapped between requests (the test suite does, to run API
+    scenarios over a real socket). ``on_shutdown`` runs when the server stops.
+    """
+
+    def __init__(self, fake: FakeTofupay, *, on_shutdown: Callable[[], None] | None = None) -> None:
+        self.fake = fake
+        self.on_shutdown = on_shutdown
+        self._openapi: bytes | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.on_shutdown is not None:
+                    self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        query = scope["query_string"].decode("latin-1")
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        body = await _read_body(receive)
+        if path == "/openapi.json" and method in ("GET", "HEAD"):
+            await _respond(send, 200, _JSON, self.openapi())
+        elif path.startswith(control.PREFIX):
+            status, payload = control.handle(self.fake, method, path, query, headers, body)
+            await _respond(send, status, _JSON, json.dumps(payload, ensure_ascii=False).encode())
+        else:
+            try:
+                answer = self.fake.handle(method, path, query=query, headers=headers, body=body)
+            except InjectedException as injected:
+                error = TofupayError(
+                    500,
+                    "api_error",
+                    messages.EXCEPTION_OVER_HTTP.format(error=injected.error.__name__),
+                )
+                await _respond(send, 500, _JSON, json.dumps(error.body()).encode())
+                return
+            raw = [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in answer.headers
+            ]
+            await _respond(send, answer.status_code, raw, answer.content)
+
+    def openapi(self) -> bytes:
+        """The OpenAPI 3.1 document shipped in the package."""
+        if self._openapi is None:
+            self._openapi = (files("tofupay_fake") / "openapi.json").read_bytes()
+        return self._openapi
+
+
+def make_app(fake: FakeTofupay, *, on_shutdown: Callable[[], None] | None = None) -> App:
+    """The ASGI app for ``fake`` (not started: nothing is intercepted in-process)."""
+    return App(fake, on_shutdown=on_shutdown)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    """The request body, read no further than one byte past the size limit."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more and size <= MAX_BODY_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk: bytes = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _respond(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
