@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests import curl
 from tests.plugin._helpers import write_ini
+from tests.server_thread import ServerThread
+from tofupay_fake import FakeTofupay
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 #: Sections that are about something a user does, from "Use the fixture" to "Use requests".
@@ -51,3 +55,18 @@ def test_the_readme_examples_pass(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(**files)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=count)
+
+
+def server_examples() -> list[tuple[str, str]]:
+    """The "Run the server" section's curl commands, each with the output shown after it."""
+    part = README.read_text(encoding="utf-8").split("\n## Run the server\n")[1].split("\n## ")[0]
+    return re.findall(r"```shell\n(curl [^`]*?)\n```\n\n<details>.*?```json\n(.*?)\n```", part, re.S)
+
+
+def test_the_server_examples_answer_what_the_readme_shows(server: ServerThread) -> None:
+    examples = server_examples()
+    assert len(examples) == 6  # seeding the document's customer, then its five examples
+    server.app.fake = FakeTofupay(seed=0)
+    for command, shown in examples:
+        response = curl.run(command, server.url)
+        assert json.dumps(response.json(), indent=2, ensure_ascii=False) == shown, command
