@@ -63,6 +63,8 @@ class App:
             for name, value in scope["headers"]
         }
         body = await _read_body(receive)
+        if body is None:
+            return  # the client went away before sending the whole body: nothing to do
         if path == "/openapi.json" and method in ("GET", "HEAD"):
             await _respond(send, 200, _JSON, self.openapi())
         elif path.startswith(control.PREFIX):
@@ -97,15 +99,18 @@ def make_app(fake: FakeTofupay, *, on_shutdown: Callable[[], None] | None = None
     return App(fake, on_shutdown=on_shutdown)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    """The request body, read no further than one byte past the size limit."""
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body, read no further than one byte past the size limit.
+
+    None when the client disconnects before the body is complete.
+    """
     chunks: list[bytes] = []
     size = 0
     more = True
     while more and size <= MAX_BODY_BYTES:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk: bytes = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
