@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.test_cli import Served
+from tests.server.served import Served
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
 from tofupay_fake.webhooks import SignatureError, WebhookSender, verify
