@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from tests.server.receiver import Receiver, down_url, running_receiver
 from tofupay_fake import webhooks
 from tofupay_fake.webhooks import SignatureError, WebhookSender, verify
 
@@ -28,83 +25,17 @@ def event_json(n: int, kind: str = "customer.updated") -> str:
     return json.dumps(event, ensure_ascii=False)
 
 
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """Records each request; answers ``plan`` statuses in turn, then 200.
-
-    While ``gate`` is clear, each request is recorded and then held until it is set.
-    """
-
-    url: str = ""
-    plan: list[int] = field(default_factory=list)
-    requests: list[Received] = field(default_factory=list)
-    gate: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def fail_first(self, count: int, status: int = 500) -> None:
-        self.plan = [status] * count
-
-    def bodies(self) -> list[bytes]:
-        with self.lock:
-            return [request.body for request in self.requests]
-
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:
-        body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
-        with self.lock:
-            self.requests.append(
-                Received(handler.command, handler.path, dict(handler.headers.items()), body)
-            )
-            status = self.plan.pop(0) if self.plan else 200
-        self.gate.wait(timeout=30)
-        handler.send_response(status)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # so server_close() joins every handler thread
-    block_on_close = True
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-    state.gate.set()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            state.handle(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = _Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    try:
+    with running_receiver("/hooks") as state:
         yield state
-    finally:
-        state.gate.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture
 def unreachable_url() -> Iterator[str]:
     """A local port that is bound (so nobody else takes it) but not listening."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
+    with down_url("/hooks") as url:
+        yield url
 
 
 @pytest.fixture
@@ -134,9 +65,9 @@ def test_delivers_exact_body_with_a_signature_verify_accepts(
     [request] = receiver.requests
     assert (request.method, request.path) == ("POST", "/hooks")
     assert request.body == text.encode("utf-8")
-    assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["User-Agent"] == "tofupay-fake"
-    header = request.headers["Tofupay-Signature"]
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["user-agent"] == "tofupay-fake"
+    header = request.headers["tofupay-signature"]
     assert verify(request.body, header, SECRET) == json.loads(text)
     assert (sender.delivered, sender.failed) == (1, 0)
 
@@ -150,9 +81,9 @@ def test_a_tampered_copy_of_a_delivery_is_rejected(
     [request] = receiver.requests
     tampered = request.body.replace(b"evt_", b"evt_X", 1)
     with pytest.raises(SignatureError, match="No signature matches"):
-        verify(tampered, request.headers["Tofupay-Signature"], SECRET)
+        verify(tampered, request.headers["tofupay-signature"], SECRET)
     with pytest.raises(SignatureError, match="No signature matches"):
-        verify(request.body, request.headers["Tofupay-Signature"], "whsec_another")
+        verify(request.body, request.headers["tofupay-signature"], "whsec_another")
 
 
 @pytest.mark.parametrize("failures", [1, 3])
@@ -167,7 +98,7 @@ def test_retries_after_server_errors_then_succeeds(
     assert (sender.delivered, sender.failed) == (1, 0)
     assert receiver.bodies() == [text.encode()] * (failures + 1)
     for request in receiver.requests:
-        assert verify(request.body, request.headers["Tofupay-Signature"], SECRET)
+        assert verify(request.body, request.headers["tofupay-signature"], SECRET)
 
 
 def test_each_attempt_is_signed_with_a_fresh_timestamp(
@@ -189,7 +120,7 @@ def test_each_attempt_is_signed_with_a_fresh_timestamp(
     sender = make_sender(attempts=3)
     sender.send(event_json(1))
     assert sender.flush()
-    headers = [request.headers["Tofupay-Signature"] for request in receiver.requests]
+    headers = [request.headers["tofupay-signature"] for request in receiver.requests]
     assert [header.partition(",")[0] for header in headers] == ["t=1000", "t=1001", "t=1002"]
     for request, header in zip(receiver.requests, headers, strict=True):
         assert verify(request.body, header, SECRET, tolerance=0)

@@ -1,6 +1,6 @@
 """Webhook delivery end to end (SPEC §8): the API changes something, a receiver gets the event.
 
-A local receiver (``ThreadingHTTPServer`` on an ephemeral 127.0.0.1 port)
+A local receiver (``tests.server.receiver``: an ephemeral 127.0.0.1 port)
 records every delivery. The command (``tofupay-fake serve --webhook-url …
 --webhook-secret …``) runs as a subprocess; an in-thread variant (the
 session's loopback server, a ``WebhookSender`` subscribed to the fake's
@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.server.receiver import Received, Receiver, down_url, running_receiver
 from tests.server.served import Served
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
@@ -33,86 +30,20 @@ SEEDED_ID = "cus_5V50idQJ7fxkRX"
 DELIVERY_TIMEOUT = 30.0
 
 
-@dataclass(frozen=True)
-class Delivery:
-    method: str
-    path: str
-    headers: dict[str, str]  # names lower case
-    body: bytes
-
-
-class Receiver:
-    """Records each POST; answers the statuses of ``plan`` in turn, then 200.
-
-    While ``gate`` is clear, each delivery is recorded and then held until it is set.
-    """
-
-    def __init__(self) -> None:
-        self.url = ""
-        self.plan: list[int] = []
-        self.deliveries: list[Delivery] = []
-        self.gate = threading.Event()
-        self.gate.set()
-        self._changed = threading.Condition()
-
-    def record(self, handler: BaseHTTPRequestHandler) -> None:
-        body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
-        headers = {name.lower(): value for name, value in handler.headers.items()}
-        with self._changed:
-            self.deliveries.append(Delivery(handler.command, handler.path, headers, body))
-            status = self.plan.pop(0) if self.plan else 200
-            self._changed.notify_all()
-        self.gate.wait(timeout=DELIVERY_TIMEOUT)
-        handler.send_response(status)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-    def wait_for(self, count: int) -> list[Delivery]:
-        """The deliveries once there are at least ``count`` (fails after a deadline)."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.deliveries) >= count, DELIVERY_TIMEOUT):
-                pytest.fail(f"{len(self.deliveries)} deliveries, expected {count}")
-            return list(self.deliveries)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() joins every handler thread
-    block_on_close = True
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            state.record(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = _Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
+    with running_receiver("/hook") as state:
         yield state
-    finally:
-        state.gate.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
-@pytest.fixture
-def down_url() -> Iterator[str]:
+@pytest.fixture(name="down_url")
+def down_url_fixture() -> Iterator[str]:
     """A local port that is bound (so nobody else takes it) but where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    with down_url("/hook") as url:
+        yield url
 
 
-def verified(deliveries: list[Delivery]) -> list[dict[str, Any]]:
+def verified(deliveries: list[Received]) -> list[dict[str, Any]]:
     """Each delivery's event, checked like a receiving application would."""
     events = []
     for delivery in deliveries:
@@ -160,7 +91,7 @@ def test_created_and_updated_events_are_delivered_signed_and_in_order(
             assert events[2]["type"] == "customer.created"
             assert events[2]["data"]["object"]["id"] == SEEDED_ID
 
-        first = receiver.deliveries[0]
+        first = receiver.requests[0]
         header = first.headers["tofupay-signature"]
         with pytest.raises(SignatureError):
             verify(first.body.replace(b"zoe@", b"eve@"), header, SECRET)
@@ -168,7 +99,7 @@ def test_created_and_updated_events_are_delivered_signed_and_in_order(
             verify(first.body, header, "whsec_another")
 
         assert served.stop(signal.SIGTERM) == 0
-    assert len(receiver.deliveries) == 3  # nothing sent twice
+    assert len(receiver.requests) == 3  # nothing sent twice
     assert served.stderr == ""
 
 
@@ -183,7 +114,7 @@ def test_a_delivery_answered_500_is_retried(receiver: Receiver) -> None:
         assert served.stop() == 0
     assert failed.body == retried.body
     assert [e["type"] for e in verified([failed, retried])] == ["customer.created"] * 2
-    assert len(receiver.deliveries) == 2
+    assert len(receiver.requests) == 2
     assert "failed on attempt 1/4: HTTP 500" in served.stderr
     assert "Gave up" not in served.stderr and "Traceback" not in served.stderr
 
@@ -275,7 +206,7 @@ def test_a_stuck_receiver_does_not_hold_up_the_api(
     assert len(receiver.wait_for(1)) == 1 and sender.delivered == 0  # still held
     receiver.gate.set()
     assert sender.flush(timeout=DELIVERY_TIMEOUT)
-    assert verified(receiver.deliveries) == list(fake.events)
+    assert verified(receiver.requests) == list(fake.events)
 
 
 def test_an_unreachable_receiver_does_not_hold_up_the_api(
