@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Collection
 
@@ -34,7 +33,7 @@ def extract_key(authorization: str | None) -> str | None:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64 (binascii.Error), non-ASCII text, undecodable bytes
             raise authentication(messages.MALFORMED_AUTHORIZATION) from None
         return decoded.partition(":")[0] or None
     raise authentication(messages.MALFORMED_AUTHORIZATION)

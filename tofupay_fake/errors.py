@@ -23,11 +23,12 @@ class TofupayError(Exception):
         code: str | None = None,
         decline_code: str | None = None,
     ) -> None:
+        message = wire_text(message)
         super().__init__(message)
         self.status = status
         self.type = type
         self.message = message
-        self.param = param
+        self.param = None if param is None else wire_text(param)
         self.code = code
         self.decline_code = decline_code
 
@@ -48,6 +49,18 @@ class TofupayError(Exception):
 
     def __repr__(self) -> str:
         return f"TofupayError({self.status}, {self.type!r}, {self.message!r}, param={self.param!r})"
+
+
+def wire_text(text: str) -> str:
+    """``text`` as UTF-8 can carry it: a lone surrogate becomes its ``\\udxxx`` escape.
+
+    Messages quote what the client sent (a path, a key, a header); a direct
+    :meth:`FakeTofupay.handle` call can pass ``str`` with lone surrogates, which
+    no UTF-8 JSON body can hold.
+    """
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def invalid_request(message: str, param: str | None = None, *, status: int = 400) -> TofupayError:

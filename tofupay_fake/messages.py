@@ -39,6 +39,7 @@ CONFLICTING_PARAMETER = (
 TOO_DEEPLY_NESTED = "Invalid parameter {name}: nested more than {depth} levels deep."
 INVALID_INTEGER = "Invalid integer: {value}"
 INVALID_STRING = "Invalid string: {value}"
+INVALID_TEXT = "Invalid {name}: the text is not valid Unicode (it has a lone surrogate)."
 INVALID_ARRAY = "Invalid array"
 INVALID_HASH = "Invalid hash"
 INVALID_EMAIL = "Invalid email address: {value}"

@@ -46,8 +46,14 @@ def format_key(path: Iterable[str]) -> str:
 
 
 def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
-    """Split a form-encoded string into (key, value) pairs, strictly UTF-8."""
+    """Split a form-encoded string into (key, value) pairs, strictly UTF-8.
+
+    ``text`` itself must be encodable (no lone surrogates, which a direct
+    ``handle(query=...)`` call could pass), as must every percent-escape.
+    """
     try:
+        if not text.isascii():
+            text.encode("utf-8")
         return parse_qsl(
             text,
             keep_blank_values=True,
@@ -55,7 +61,7 @@ def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
             errors="strict",
             max_num_fields=MAX_FIELDS,
         )
-    except UnicodeDecodeError:
+    except UnicodeError:  # an undecodable escape, or a lone surrogate in ``text``
         raise invalid_request(messages.UNDECODABLE_BODY.format(where=where)) from None
     except ValueError as exc:  # more than MAX_FIELDS fields
         raise invalid_request(
@@ -157,13 +163,31 @@ def _from_python_value(value: object, name: str) -> Value:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int)):
+    if isinstance(value, str):
+        return _text(value, name)
+    if isinstance(value, int):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): _from_python_value(v, f"{name}[{k}]") for k, v in value.items()}
+        return {
+            _text(str(k), f"{name}[{k}]"): _from_python_value(v, f"{name}[{k}]")
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_from_python_value(v, f"{name}[]") for v in value]
     raise TypeError(f"{name}: cannot send a {type(value).__name__} as a form parameter")
+
+
+def _text(value: str, name: str) -> str:
+    """``value`` if a form could carry it; a lone surrogate is the API's undecodable-text 400.
+
+    (Stored, such text would break every later answer that shows it.)
+    """
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise invalid_request(messages.INVALID_TEXT.format(name=name), name) from None
+    return value
 
 
 def check_known(params: Mapping[str, Value], allowed: Collection[str], prefix: str = "") -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from tests.conftest import BASE, KEY
 from tofupay_fake import FakeTofupay
@@ -245,3 +248,174 @@ def test_updates_card_adds_and_deletes_on_shared_customers_stay_consistent() -> 
                 assert body["metadata"] == state["metadata"]
                 assert body["description"] == state.get("description")
                 assert fake.get_customer(customer) == body
+
+
+# -- 8 threads + 200 asyncio tasks on shared customers, checked against a serial replay -----
+
+MIX_THREADS = 8
+MIX_THREAD_OPS = 120
+MIX_TASKS = 200
+MIX_TASK_OPS = 3
+MIX_SHARED = 8
+#: Interleavings differ from run to run: long mode (``TOFUPAY_LONG=1``) runs it 20 times.
+ROUNDS = 20 if os.environ.get("TOFUPAY_LONG") == "1" else 1
+
+
+def _form(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Decoded params back to bracket-form pairs (``metadata[k]=v``, ``expand[]=x``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        full = f"{prefix}[{name}]" if prefix else name
+        if isinstance(value, dict):
+            pairs += _form(value, full)
+        elif isinstance(value, list):
+            pairs += [(f"{full}[]", item) for item in value]
+        else:
+            pairs.append((full, value))
+    return pairs
+
+
+def _seed_shared(fake: FakeTofupay) -> list[str]:
+    """The shared customers (each with one card), made the same way in both fakes."""
+    return [
+        fake.add_customer(KEY, email=f"mix-{n}@example.com", source="tok_visa")["id"]
+        for n in range(MIX_SHARED)
+    ]
+
+
+def _sent(method: str, data: dict[str, str]) -> dict[str, Any]:
+    """httpx arguments: a GET's params in the query, a POST's in the form body."""
+    if method == "GET":
+        return {"params": data}
+    return {"data": data} if data else {}
+
+
+class _Mix:
+    """What the workers did, for the checks: last metadata writes, cards added, made ids."""
+
+    def __init__(self, shared: list[str], first_card: dict[str, str]) -> None:
+        self.shared = shared
+        self.first_card = first_card  # never deleted: its metadata takes updates
+        self.lock = threading.Lock()
+        self.cards: dict[str, list[str]] = {customer: [] for customer in shared}
+        self.last_write: dict[tuple[str, str], str] = {}  # (customer, metadata key) -> value
+        self.made: list[str] = []  # ids of every customer and card created
+
+    def op(
+        self, rng: random.Random, me: str, step: int, home: str | None = None
+    ) -> tuple[str, str, dict[str, str]]:
+        """One random request (method, path, form data) of worker ``me``.
+
+        A worker with a ``home`` customer writes its metadata key only there
+        (200 tasks with a key each would pass the 50-key limit on one customer).
+        """
+        customer = rng.choice(self.shared)
+        roll = rng.random()
+        if roll < 0.4:  # metadata increment under the worker's own key, and a description
+            data = {f"metadata[{me}]": str(step), "description": f"{me}-{step}"}
+            return "POST", f"/v1/customers/{home or customer}", data
+        if roll < 0.6:
+            return "POST", f"/v1/customers/{customer}/sources", {"source": "tok_mastercard"}
+        if roll < 0.8:  # any card of any worker: another may have deleted it first (404)
+            with self.lock:
+                cards = self.cards[customer]
+                card = rng.choice(cards) if cards else "card_none"
+            return "DELETE", f"/v1/customers/{customer}/sources/{card}", {}
+        if roll < 0.88:
+            return "POST", "/v1/customers", {"email": f"{me}-{step}@example.com"}
+        if roll < 0.94:  # a read: the replay checks its answer too
+            return "GET", "/v1/customers", {"limit": "3"}
+        return (
+            "POST",
+            f"/v1/customers/{customer}/sources/{self.first_card[customer]}",
+            {f"metadata[{me}]": str(step)},
+        )
+
+    def done(self, method: str, path: str, data: dict[str, str], status: int, body: Any) -> None:
+        """Note a 200's effect that the final state must show."""
+        assert status in (200, 404), (method, path, status, body)
+        if status == 404:  # only a card another worker deleted first
+            assert method == "DELETE" and "/sources/" in path, (method, path, body)
+            return
+        with self.lock:
+            if method == "POST" and path.endswith("/sources"):
+                self.cards[path.split("/")[3]].append(body["id"])
+                self.made.append(body["id"])
+            elif method == "POST" and path == "/v1/customers":
+                self.made.append(body["id"])
+            elif method == "POST" and path.count("/") == 3:
+                for name, value in data.items():
+                    if name.startswith("metadata["):
+                        self.last_write[(path.split("/")[3], name[9:-1])] = value
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_threads_and_asyncio_tasks_on_shared_customers_equal_a_serial_replay(round_: int) -> None:
+    """8 threads and 200 asyncio tasks mix creates, updates, card adds and deletes.
+
+    No write is lost (each worker's metadata key holds its last value), ids are
+    unique, and the final state is exactly what replaying the recorded calls one
+    by one into a fresh fake with the same seed gives: the calls are recorded
+    under the lock that serialises them, so the replay runs the same serial
+    order; ids come from the seeded per-prefix streams in that order, so even
+    the ids match, and every replayed answer equals the recorded one.
+    """
+    with FakeTofupay(seed=0) as fake:
+        shared = _seed_shared(fake)
+        mix = _Mix(shared, {c: fake.get_customer(c)["default_source"] for c in shared})
+
+        def thread_worker(number: int) -> int:
+            rng = random.Random(f"thread-{number}")
+            with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+                for step in range(MIX_THREAD_OPS):
+                    method, path, data = mix.op(rng, f"t{number}", step)
+                    response = client.request(method, path, **_sent(method, data))
+                    mix.done(method, path, data, response.status_code, response.json())
+            return MIX_THREAD_OPS
+
+        async def task(client: httpx.AsyncClient, number: int) -> int:
+            rng = random.Random(f"task-{number}")
+            for step in range(MIX_TASK_OPS):
+                home = shared[number % MIX_SHARED]
+                method, path, data = mix.op(rng, f"a{number}", step, home)
+                response = await client.request(method, path, **_sent(method, data))
+                mix.done(method, path, data, response.status_code, response.json())
+            return MIX_TASK_OPS
+
+        async def all_tasks() -> int:
+            async with httpx.AsyncClient(base_url=BASE, auth=(KEY, "")) as client:
+                return sum(await asyncio.gather(*(task(client, n) for n in range(MIX_TASKS))))
+
+        jobs: list[Callable[[], int]] = [partial(thread_worker, n) for n in range(MIX_THREADS)]
+        jobs.append(lambda: asyncio.run(all_tasks()))
+        total = sum(_run_together(jobs))
+        assert total == len(fake.calls) == MIX_THREADS * MIX_THREAD_OPS + MIX_TASKS * MIX_TASK_OPS
+
+        # IDs unique; no lost update: each worker's key holds the last value it wrote.
+        assert len(mix.made) == len(set(mix.made))
+        final = {customer: fake.get_customer(customer) for customer in shared}
+        for (customer, name), value in mix.last_write.items():
+            assert final[customer]["metadata"][name] == value, (customer, name)
+        writers = Counter(customer for customer, _ in mix.last_write)
+        assert all(len(final[c]["metadata"]) == writers[c] for c in shared)
+        statuses = Counter(call.status_code for call in fake.calls)
+        assert set(statuses) <= {200, 404} and statuses[200] > 0.8 * total, statuses
+        print(f"\nmixed: {total} calls {dict(statuses)}; metadata keys {sum(writers.values())}")
+
+        # The same calls, one at a time, into a fresh fake with the same seed.
+        replay = FakeTofupay(seed=0)  # not started: ``handle`` answers it directly
+        assert _seed_shared(replay) == shared
+        for call in fake.calls:
+            encoded = urlencode(_form(call.params))
+            post = call.method == "POST"
+            answer = replay.handle(
+                call.method,
+                call.path,
+                query="" if post else encoded,
+                headers={"Authorization": call.headers["authorization"]},
+                body=encoded.encode() if post else b"",
+            )
+            assert (answer.status_code, answer.json()) == (call.status_code, call.response)
+        assert replay.customers() == fake.customers()
+        assert [replay.get_customer(c) for c in shared] == list(final.values())
+        assert list(replay.events) == list(fake.events)

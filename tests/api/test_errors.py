@@ -418,3 +418,40 @@ def test_strict_tokens_rejects_tokens_it_did_not_issue(api_with: MakeApi, path: 
     response = api.post("/v1/customers", data={"card": "tok_unissued"})
     assert_error(response, 400, IRE, "No such token: tok_unissued", "card")
     assert_nothing_changed(api, [made])
+
+
+# -- found by the fuzz tests (issue 8): inputs only a direct ``handle`` call can send -----
+
+BEARER = {"Authorization": f"Bearer {KEY}"}
+UNDECODABLE_QUERY = "Invalid request: the query string is not valid UTF-8 form encoding."
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "headers", "status", "error"),
+    [
+        pytest.param("GET", "/v1/customers", "", {"Authorization": "Basic é"}, 401, ("authentication_error", MALFORMED, None), id="basic-non-ascii"),
+        pytest.param("GET", "/v1/customers/\ud800", "", BEARER, 404, (IRE, "No such customer: \\ud800", "id"), id="surrogate-id"),
+        pytest.param("GET", "/v1/x\ud800", "", BEARER, 404, (IRE, "Unrecognized request URL (GET: /v1/x\\ud800).", None), id="surrogate-url"),
+        pytest.param("POST", "/v1/customers", "description=\ud800", BEARER, 400, (IRE, UNDECODABLE_QUERY, None), id="surrogate-description"),
+        pytest.param("POST", "/v1/customers", "email=\udcff@x.io", BEARER, 400, (IRE, UNDECODABLE_QUERY, None), id="surrogate-email"),
+        pytest.param("GET", "/v1/customers", "", {"Authorization": "Bearer sk_test_abcdef\ud800"}, 401, ("authentication_error", "Invalid API Key provided: sk_test_****def\\ud800", None), id="surrogate-key"),
+    ],
+)  # fmt: skip
+def test_direct_handle_never_crashes_on_undecodable_text(
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    status: int,
+    error: tuple[str, str, str | None],
+) -> None:
+    """These raised ValueError / UnicodeEncodeError out of ``handle``; the surrogate
+    description was stored first, so the crash also left a customer behind."""
+    fake = FakeTofupay()
+    response = fake.handle(method, path, query=query, headers=headers)
+    type_, message, param = error
+    expected: dict[str, Any] = {"type": type_, "message": message}
+    if param is not None:
+        expected["param"] = param
+    assert (response.status_code, response.json()) == (status, {"error": expected})
+    assert fake.customers() == []

@@ -108,6 +108,25 @@ def test_error_str_and_repr() -> None:
 
 
 @pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        pytest.param(
+            not_found("No such customer: cus_\ud800", "id"), "No such customer: cus_\\ud800"
+        ),
+        pytest.param(
+            unrecognized_url("GET", "/v1/\udcff"), "Unrecognized request URL (GET: /v1/\\udcff)."
+        ),
+        pytest.param(authentication("key sk_test_****ab\ud83d"), "key sk_test_****ab\\ud83d"),
+        pytest.param(invalid_request("é ok 😀"), "é ok 😀", id="valid-unicode-unchanged"),
+    ],
+)
+def test_error_text_is_always_utf8_encodable(error: TofupayError, message: str) -> None:
+    """issue 8 (fuzz): a lone surrogate from a path, key or header crashed the response."""
+    assert error.message == message
+    json.dumps(error.body(), ensure_ascii=False).encode("utf-8")  # no UnicodeEncodeError
+
+
+@pytest.mark.parametrize(
     ("error", "fields"),
     [
         pytest.param(

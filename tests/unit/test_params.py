@@ -71,6 +71,11 @@ def test_parse_pairs(text: str, expected: list[tuple[str, str]]) -> None:
         pytest.param("a=%ff", "body", id="bad-value-body"),
         pytest.param("%ff=1", "query string", id="bad-key-query"),
         pytest.param("a=%C3", "body", id="truncated-sequence"),
+        pytest.param("a=%ED%A0%80", "body", id="encoded-surrogate"),
+        # issue 8 (fuzz): a str with a lone surrogate, as a direct handle(query=...) may pass,
+        # was stored and crashed the response's UTF-8 encoding
+        pytest.param("description=\ud800", "query string", id="raw-lone-surrogate-value"),
+        pytest.param("\udcff=1", "query string", id="raw-lone-surrogate-key"),
     ],
 )
 def test_parse_pairs_invalid_utf8(text: str, where: str) -> None:
@@ -383,6 +388,28 @@ def test_from_python_rejects_other_types(values: dict[str, Any], message: str) -
     with pytest.raises(TypeError) as info:
         params.from_python(values)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("values", "param"),
+    [
+        pytest.param({"description": "\ud800"}, "description", id="value"),
+        pytest.param({"metadata": {"k": "a\udcff"}}, "metadata[k]", id="nested-value"),
+        pytest.param({"metadata": {"k\udcff": "v"}}, "metadata[k\\udcff]", id="nested-key"),
+        pytest.param({"source": {"name": "\udfff"}}, "source[name]", id="card-name"),
+    ],
+)
+def test_from_python_rejects_lone_surrogates(values: dict[str, Any], param: str) -> None:
+    """issue 8: add_customer(description="\ud800") stored it, then every answer showing
+    that customer (a retrieve, a list) raised UnicodeEncodeError out of handle()."""
+    with pytest.raises(TofupayError) as info:
+        params.from_python(values)
+    assert (info.value.status, info.value.type, info.value.param) == (
+        400,
+        "invalid_request_error",
+        param,
+    )
+    assert "lone surrogate" in info.value.message
 
 
 @pytest.mark.parametrize(
