@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -17,7 +18,7 @@ from .clock import Clock
 from .errors import TofupayError, invalid_request
 from .faults import Failure, FaultQueue, InjectedException
 from .ids import IdFactory
-from .recorder import CallLog, RecordedCall
+from .recorder import CallLog
 from .resources import Env, cards, customers, tokens
 from .store import Account, Store
 
@@ -151,21 +152,32 @@ class FakeTofupay:
         Raises :class:`~tofupay_fake.faults.InjectedException` for an exception
         fault queued by :meth:`fail_next` (transports raise it into the client).
         """
-        method = method.upper()
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        return self._handle(method.upper(), path, query, lowered, body)
+
+    def _handle(
+        self, method: str, path: str, query: str, lowered: dict[str, str], body: bytes
+    ) -> Response:
+        """:meth:`handle` with the method in capitals and a fresh dict of lowercase headers."""
         with self._lock:
             request_id = self._ids.new("req")
             api_key: str | None = None
             decoded: params.Params = {}
             replayed = False
+            text: str | None = None  # the body's JSON, once encoded
             fault = self._faults.take(method, path)
             try:
                 if fault is not None:
                     api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
-                check_body_size(body)
-                api_key = auth.extract_key(lowered.get("authorization"))
-                account_key = auth.check_key(api_key, self.api_keys)
+                if len(body) > MAX_BODY_BYTES:
+                    check_body_size(body)
+                authorization = lowered.get("authorization")
+                try:
+                    api_key = account_key = _known_key(authorization, self.api_keys)
+                except (TofupayError, TypeError):  # the 401 (or an unhashable api_keys): as ever
+                    api_key = auth.extract_key(authorization)
+                    account_key = auth.check_key(api_key, self.api_keys)
                 route, args = routes.match(method, path)
                 account = self._store.account(account_key)
                 key = lowered.get("idempotency-key") if method == "POST" else None
@@ -175,7 +187,7 @@ class FakeTofupay:
                     decoded, status, payload = saved.params, saved.status, saved.payload
                     replayed = True
                 else:
-                    decoded, status, payload = self._answer(
+                    decoded, status, payload, text = self._answer(
                         route, args, account, query, lowered, body
                     )
                     if key:
@@ -185,15 +197,16 @@ class FakeTofupay:
             except InjectedException as injected:
                 self._record(method, path, decoded, lowered, api_key, 0, {}, request_id)
                 raise injected
-            self._record(method, path, decoded, lowered, api_key, status, payload, request_id)
+            self._calls.add(method, path, decoded, lowered, api_key, status, payload, request_id)
             response_headers: tuple[tuple[str, str], ...] = (
                 ("Content-Type", "application/json"),
                 ("Request-Id", request_id),
             )
             if replayed:
                 response_headers += (("Idempotent-Replayed", "true"),)
-            content = json.dumps(payload, ensure_ascii=False).encode()
-            return Response(status, response_headers, content)
+            if text is None:
+                text = render.dumps(payload)
+            return Response(status, response_headers, text.encode())
 
     def _answer(
         self,
@@ -203,29 +216,30 @@ class FakeTofupay:
         query: str,
         headers: Mapping[str, str],
         body: bytes,
-    ) -> tuple[params.Params, int, dict[str, Any]]:
-        """Decode and check the params, run the handler: (params, status, body)."""
+    ) -> tuple[params.Params, int, dict[str, Any], str | None]:
+        """Decode and check the params, run the handler: (params, status, body, its JSON)."""
         decoded: params.Params = {}
         changes = route.method != "GET" and route.template.startswith("/v1/customers")
         try:
-            decoded = params.decode_request(route.method, query, headers, body)
-            route.check_params(decoded)
+            if query or (body and route.method == "POST"):
+                decoded = params.decode_request(route.method, query, headers, body)
+                route.check_params(decoded)
             customer_id = args.get("id")
             before = events.NOTHING
             if changes and customer_id is not None:
                 before = events.snapshot(account.customers.get(customer_id))
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
         except TofupayError as error:
-            return decoded, error.status, error.body()
+            return decoded, error.status, error.body(), None
         if changes:
             self._record_changes(account, before, customer_id or payload["id"])
-        return decoded, status, payload
+        return decoded, status, payload, render.dumps(payload)
 
     def _record_changes(self, account: Account, before: events.Snapshot, customer_id: str) -> None:
+        """Record an event per change to the customer since ``before``."""
         after = events.snapshot(account.customers.get(customer_id))
         for change in events.changes(before, after):
-            ident = self._ids.new("evt")
-            self._events.append(events.event(ident, self.clock.now(), account.livemode, change))
+            self._events.record(self._ids, self.clock.now(), account.livemode, change)
 
     def _record(
         self,
@@ -238,19 +252,7 @@ class FakeTofupay:
         payload: dict[str, Any],
         request_id: str,
     ) -> None:
-        self._calls.append(
-            RecordedCall(
-                method=method,
-                path=path,
-                params=decoded,
-                headers=headers,
-                api_key=api_key,
-                idempotency_key=headers.get("idempotency-key"),
-                status_code=status,
-                response=payload,
-                request_id=request_id,
-            )
-        )
+        self._calls.add(method, path, decoded, headers, api_key, status, payload, request_id)
 
     def fail_next(
         self,
@@ -298,6 +300,7 @@ class FakeTofupay:
         """Create ``n`` customers with realistic Faker data, deterministic by seed."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"seed_customers() takes a count >= 0, got {n!r}")
+        routes.CREATE_CUSTOMER.check_params(params.from_python(overrides))
         if self._faker is None:
             from .seeding import make_faker
 
@@ -451,6 +454,12 @@ def _check_new_id(account: Account, ident: Any) -> None:
         raise invalid_request(messages.SEED_ID_INVALID.format(value=ident), "id")
     if ident in account.customers or ident in account.deleted:
         raise invalid_request(messages.SEED_ID_TAKEN.format(value=ident), "id")
+
+
+@functools.lru_cache(maxsize=256)
+def _known_key(authorization: str | None, allowed: frozenset[str] | None) -> str:
+    """The checked key of an Authorization header, remembered: both steps are pure functions."""
+    return auth.check_key(auth.extract_key(authorization), allowed)
 
 
 def _as_sent(

@@ -2,40 +2,56 @@
 
 A change is found by comparing a customer before and after a request (its
 fields and every card), so the resources never need to know about events.
-Events are kept as JSON text and parsed when read.
+Events are kept as JSON text (made when the log is first read, unless someone
+listens) and parsed when read.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, overload
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from . import render
 from .store import Customer
 
+if TYPE_CHECKING:
+    from .ids import IdFactory
+
+#: Events kept unencoded at most (then encoded all at once, as a read would).
+_PENDING_LIMIT = 256
 #: Customer fields that are lists of their own, left out of ``previous_attributes``.
 _LISTS = ("sources", "subscriptions")
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """A customer as the API showed it, and each of its cards, at one moment."""
 
-    customer: dict[str, Any] | None = None
-    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    customer: dict[str, Any] | None
+    cards: dict[str, dict[str, Any]]
 
 
-NOTHING = Snapshot()
+NOTHING = Snapshot(None, {})
 
 
 def snapshot(customer: Customer | None) -> Snapshot:
-    """What ``customer`` looks like now (``NOTHING`` for no customer)."""
+    """What ``customer`` looks like now (``NOTHING`` for no customer): fresh dicts, never shared.
+
+    The cards its ``sources`` list shows are taken from there, not rendered twice.
+    """
     if customer is None:
         return NOTHING
-    cards = {card.id: render.card(card) for card in customer.cards.values()}
-    return Snapshot(render.customer(customer), cards)
+    rendered = render.customer(customer)
+    if not customer.cards:
+        return Snapshot(rendered, {})
+    shown = {card["id"]: card for card in rendered["sources"]["data"]}
+    cards = {
+        card.id: shown[card.id] if card.id in shown else render.card(card)
+        for card in customer.cards.values()
+    }
+    return Snapshot(rendered, cards)
 
 
 Change = tuple[str, dict[str, Any], dict[str, Any] | None]
@@ -73,6 +89,24 @@ def _previous(
     return {key: old[key] for key in old if key not in skip and old[key] != new.get(key)}
 
 
+def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
+    """The JSON text of :func:`event`, exactly as ``json.dumps(event(...), ensure_ascii=False)``.
+
+    A customer object equal to the one ``render`` keeps reuses its text.
+    """
+    kind, obj, previous = change
+    if type(created) is not int:  # pragma: no cover - clocks give ints
+        return render.dumps(event(ident, created, livemode, change))
+    body = render.dumps(obj)
+    if previous is not None:
+        body += ', "previous_attributes": ' + render.dumps(previous)
+    return (
+        f'{{"id": {encode_basestring(ident)}, "object": "event", "type": {encode_basestring(kind)}, '
+        f'"created": {created}, "livemode": {"true" if livemode else "false"}, '
+        f'"data": {{"object": {body}}}}}'
+    )
+
+
 def event(ident: str, created: int, livemode: bool, change: Change) -> dict[str, Any]:
     """The event object of one change."""
     kind, obj, previous = change
@@ -90,18 +124,52 @@ def event(ident: str, created: int, livemode: bool, change: Change) -> dict[str,
 
 
 class EventLog(Sequence[dict[str, Any]]):
-    """The events recorded, oldest first; each read gives a fresh dict."""
+    """The events recorded, oldest first; each read gives a fresh dict.
+
+    An event recorded while nobody listens gets its id and its JSON when the
+    log is first read, or once a few hundred wait (every pending event at once,
+    oldest first, so the ids are exactly those it would have had): a test that
+    never looks at its events does not pay for them.
+    """
 
     def __init__(self, encoded: list[str] | None = None) -> None:
         self._encoded: list[str] = encoded if encoded is not None else []
         self._listeners: list[Callable[[str], None]] = []
+        #: Recorded, not yet given an id and encoded: (ids, created, livemode, change).
+        self._pending: list[tuple[IdFactory, int, bool, Change]] = []
+        self._lock = threading.RLock()
+
+    def record(self, ids: IdFactory, created: int, livemode: bool, change: Change) -> None:
+        """Record one change as an event (the fake does this); its id comes from ``ids``."""
+        with self._lock:
+            if not self._listeners:
+                self._pending.append((ids, created, livemode, change))
+                if len(self._pending) >= _PENDING_LIMIT:
+                    self._settle()  # a long run keeps text, not dicts the GC must walk
+                return
+            self._settle()
+            self.append_json(encode(ids.new("evt"), created, livemode, change))
 
     def append(self, event: dict[str, Any]) -> None:
         """Record one event (the fake does this) and pass its JSON to the listeners."""
-        text = json.dumps(event, ensure_ascii=False)
-        self._encoded.append(text)
-        for listener in self._listeners:
-            listener(text)
+        self.append_json(render.dumps(event))
+
+    def append_json(self, text: str) -> None:
+        """Record one event given as its JSON text (from :func:`encode`); tell the listeners."""
+        with self._lock:
+            self._settle()
+            self._encoded.append(text)
+            for listener in self._listeners:
+                listener(text)
+
+    def _settle(self) -> list[str]:
+        """The JSON of every event, the pending ones encoded now (listeners never hear of them)."""
+        if self._pending:
+            with self._lock:
+                pending, self._pending = self._pending, []
+                for ids, created, livemode, change in pending:
+                    self._encoded.append(encode(ids.new("evt"), created, livemode, change))
+        return self._encoded
 
     def subscribe(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_json)`` for each event recorded from now on.
@@ -116,15 +184,16 @@ class EventLog(Sequence[dict[str, Any]]):
     @overload
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        encoded = self._settle()
         if isinstance(index, slice):
-            return [json.loads(text) for text in self._encoded[index]]
-        return json.loads(self._encoded[index])  # type: ignore[no-any-return]
+            return [json.loads(text) for text in encoded[index]]
+        return json.loads(encoded[index])  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
-        return len(self._encoded)
+        return len(self._encoded) + len(self._pending)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (json.loads(text) for text in list(self._encoded))
+        return (json.loads(text) for text in list(self._settle()))
 
     def __repr__(self) -> str:
         return f"EventLog({[event['type'] for event in self]!r})"
@@ -132,19 +201,24 @@ class EventLog(Sequence[dict[str, Any]]):
     @property
     def last(self) -> dict[str, Any]:
         """The newest event; ``AssertionError`` when there is none."""
-        if not self._encoded:
+        if not self._settle():
             raise AssertionError("No events were recorded by the Tofupay fake.")
         return self[-1]
 
     def filter(self, type: str | None = None) -> EventLog:
         """The events of one ``type`` (e.g. ``"customer.updated"``)."""
+        encoded = self._settle()
         if type is None:
-            return EventLog(list(self._encoded))
-        return EventLog([text for text in self._encoded if json.loads(text)["type"] == type])
+            return EventLog(list(encoded))
+        return EventLog([text for text in encoded if json.loads(text)["type"] == type])
 
     def clear(self) -> None:
-        """Forget every event."""
-        self._encoded.clear()
+        """Forget every event (the ids pending events would have had are used up all the same)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            for ids, *_ in pending:
+                ids.new("evt")
+            self._encoded.clear()
 
     def find(self, type: str, fields: dict[str, Any]) -> dict[str, Any]:
         """The newest event of ``type`` whose ``data.object`` has ``fields``; else AssertionError."""
@@ -159,7 +233,7 @@ class EventLog(Sequence[dict[str, Any]]):
 
     def describe(self) -> str:
         """Every event, one a line, for failure messages."""
-        if not self._encoded:
+        if not self._settle():
             return "  (no events were recorded)"
         lines = []
         for index, event in enumerate(self, 1):

@@ -36,6 +36,9 @@ class RecordedCall:
         return f"{self.method} {self.path} {self.params!r} -> {self.status_code}"
 
 
+_new_object = object.__new__
+
+
 def path_matches(pattern: str, path: str) -> bool:
     """Exact path, or ``*`` standing for one path segment (``/v1/customers/*``)."""
     if "*" not in pattern:
@@ -117,6 +120,36 @@ class CallLog(Sequence[RecordedCall]):
 
     def append(self, call: RecordedCall) -> None:
         """Record one call (the fake does this)."""
+        self._calls.append(call)
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        api_key: str | None,
+        status_code: int,
+        response: dict[str, Any],
+        request_id: str,
+    ) -> None:
+        """Record one call from its parts: :meth:`append` of the :class:`RecordedCall`.
+
+        Made as the dataclass would make it, without its frozen ``__init__``'s
+        one ``object.__setattr__`` per field (this runs on every request).
+        """
+        call = _new_object(RecordedCall)
+        call.__dict__.update(
+            method=method,
+            path=path,
+            params=params,
+            headers=headers,
+            api_key=api_key,
+            idempotency_key=headers.get("idempotency-key"),
+            status_code=status_code,
+            response=response,
+            request_id=request_id,
+        )
         self._calls.append(call)
 
     def clear(self) -> None:

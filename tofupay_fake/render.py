@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+import json.encoder
+from collections.abc import Callable, Collection
+from itertools import islice
+from json.encoder import encode_basestring
 from typing import Any
 
 from .resources.lists import Page
@@ -11,6 +15,34 @@ from .store import Card, Customer, Token
 #: How many cards the ``sources`` list inside a customer shows.
 EMBEDDED_LIST_LIMIT = 10
 
+
+def _unserializable(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _make_dumps() -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=False)``, the same text, with one encoder made once.
+
+    ``json.dumps`` with any keyword builds a ``JSONEncoder`` and its C encoder at
+    every call; this builds the C encoder once (no circular-reference markers:
+    API objects are trees). Without the C accelerator it falls back to the
+    pure-Python encoder, which gives the same text.
+    """
+    make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    encode = make_encoder(
+        None, _unserializable, encode_basestring, None, ": ", ", ", False, False, True
+    )
+
+    def dumps(obj: Any) -> str:
+        return "".join(encode(obj, 0))
+
+    return dumps
+
+
+#: JSON text of an API object, exactly as ``json.dumps(obj, ensure_ascii=False)``.
+dumps = _make_dumps()
 
 def card(record: Card) -> dict[str, Any]:
     """The card object: the seed's fields in its order, ``fingerprint`` after ``exp_year``."""
@@ -42,11 +74,15 @@ def card(record: Card) -> dict[str, Any]:
 
 def customer(record: Customer, expand: Collection[str] = ()) -> dict[str, Any]:
     """The customer object; ``expand={"default_source"}`` inlines the default card."""
-    base = f"/v1/customers/{record.id}"
-    newest_cards = list(reversed(record.cards.values()))
+    base = "/v1/customers/" + record.id
+    cards = record.cards
+    count = len(cards)
+    shown = (
+        [card(c) for c in islice(reversed(cards.values()), EMBEDDED_LIST_LIMIT)] if count else []
+    )
     default: Any = record.default_source
     if default is not None and "default_source" in expand:
-        default = card(record.cards[default])
+        default = card(cards[default])
     return {
         "object": "customer",
         "created": record.created,
@@ -56,26 +92,24 @@ def customer(record: Customer, expand: Collection[str] = ()) -> dict[str, Any]:
         "email": record.email,
         "delinquent": record.delinquent,
         "metadata": dict(record.metadata),
-        "subscriptions": _embedded_list(f"{base}/subscriptions", [], 0),
+        "subscriptions": {
+            "object": "list",
+            "total_count": 0,
+            "has_more": False,
+            "url": base + "/subscriptions",
+            "data": [],
+        },
         "discount": None,
         "account_balance": record.account_balance,
         "currency": record.currency,
-        "sources": _embedded_list(
-            f"{base}/sources",
-            [card(c) for c in newest_cards[:EMBEDDED_LIST_LIMIT]],
-            len(newest_cards),
-        ),
+        "sources": {
+            "object": "list",
+            "total_count": count,
+            "has_more": count > len(shown),
+            "url": base + "/sources",
+            "data": shown,
+        },
         "default_source": default,
-    }
-
-
-def _embedded_list(url: str, data: list[dict[str, Any]], total: int) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "total_count": total,
-        "has_more": total > len(data),
-        "url": url,
-        "data": data,
     }
 
 
