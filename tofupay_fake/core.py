@@ -50,7 +50,8 @@ class FakeTofupay:
 
     ``with FakeTofupay() as fake:`` (or ``start()`` / ``stop()``) routes httpx
     requests for ``base_url`` to it; :meth:`handle` answers one request
-    directly, for any other transport.
+    directly, for any other transport. ``history`` keeps only that many of the
+    newest calls and events (a long-running server); by default all are kept.
     """
 
     def __init__(
@@ -61,7 +62,14 @@ class FakeTofupay:
         clock: Clock | Callable[[], float] | None = None,
         api_keys: Iterable[str] | None = None,
         strict_tokens: bool = False,
+        history: int | None = None,
     ) -> None:
+        if history is not None and (
+            isinstance(history, bool) or not isinstance(history, int) or history < 1
+        ):
+            raise ValueError(
+                f"history takes a number of calls >= 1 (or None for all), got {history!r}"
+            )
         self.seed = seed
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -76,8 +84,8 @@ class FakeTofupay:
         self._ids = IdFactory(seed)
         self._store = Store()
         self._env = Env(self._store, self._ids, self.clock, strict_tokens)
-        self._calls = CallLog()
-        self._events = events.EventLog()
+        self._calls = CallLog(limit=history)
+        self._events = events.EventLog(limit=history)
         self._faults = FaultQueue()
         self._lock = threading.RLock()
         self._router: FakeRouter | None = None
@@ -146,17 +154,26 @@ class FakeTofupay:
         query: str = "",
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
+        raise_exceptions: bool = True,
     ) -> Response:
         """Answer one API request; header names are matched case-insensitively.
 
         Raises :class:`~tofupay_fake.faults.InjectedException` for an exception
-        fault queued by :meth:`fail_next` (transports raise it into the client).
+        fault queued by :meth:`fail_next` (transports raise it into the client);
+        with ``raise_exceptions=False`` (a server, which cannot) such a fault is
+        answered and recorded as a 500 ``api_error`` saying so.
         """
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
-        return self._handle(method.upper(), path, query, lowered, body)
+        return self._handle(method.upper(), path, query, lowered, body, raise_exceptions)
 
     def _handle(
-        self, method: str, path: str, query: str, lowered: dict[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        lowered: dict[str, str],
+        body: bytes,
+        raise_exceptions: bool = True,
     ) -> Response:
         """:meth:`handle` with the method in capitals and a fresh dict of lowercase headers."""
         with self._lock:
@@ -195,8 +212,14 @@ class FakeTofupay:
             except TofupayError as error:
                 status, payload = error.status, error.body()
             except InjectedException as injected:
-                self._record(method, path, decoded, lowered, api_key, 0, {}, request_id)
-                raise injected
+                if raise_exceptions:
+                    self._calls.add(method, path, decoded, lowered, api_key, 0, {}, request_id)
+                    raise injected
+                name = injected.error.__name__
+                status = 500
+                payload = TofupayError(
+                    status, "api_error", messages.EXCEPTION_OVER_HTTP.format(error=name)
+                ).body()
             self._calls.add(method, path, decoded, lowered, api_key, status, payload, request_id)
             response_headers: tuple[tuple[str, str], ...] = (
                 ("Content-Type", "application/json"),
@@ -240,19 +263,6 @@ class FakeTofupay:
         after = events.snapshot(account.customers.get(customer_id))
         for change in events.changes(before, after):
             self._events.record(self._ids, self.clock.now(), account.livemode, change)
-
-    def _record(
-        self,
-        method: str,
-        path: str,
-        decoded: params.Params,
-        headers: dict[str, str],
-        api_key: str | None,
-        status: int,
-        payload: dict[str, Any],
-        request_id: str,
-    ) -> None:
-        self._calls.add(method, path, decoded, headers, api_key, status, payload, request_id)
 
     def fail_next(
         self,

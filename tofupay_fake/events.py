@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
@@ -132,8 +133,13 @@ class EventLog(Sequence[dict[str, Any]]):
     never looks at its events does not pay for them.
     """
 
-    def __init__(self, encoded: list[str] | None = None) -> None:
-        self._encoded: list[str] = encoded if encoded is not None else []
+    def __init__(self, encoded: list[str] | None = None, *, limit: int | None = None) -> None:
+        """``limit``: keep only the newest events (server mode, so memory stays flat)."""
+        self._encoded: list[str] | deque[str] = (
+            (encoded if encoded is not None else [])
+            if limit is None
+            else deque(encoded or (), limit)
+        )
         self._listeners: list[Callable[[str], None]] = []
         #: Recorded, not yet given an id and encoded: (ids, created, livemode, change).
         self._pending: list[tuple[IdFactory, int, bool, Change]] = []
@@ -162,7 +168,7 @@ class EventLog(Sequence[dict[str, Any]]):
             for listener in self._listeners:
                 listener(text)
 
-    def _settle(self) -> list[str]:
+    def _settle(self) -> list[str] | deque[str]:
         """The JSON of every event, the pending ones encoded now (listeners never hear of them)."""
         if self._pending:
             with self._lock:
@@ -186,7 +192,7 @@ class EventLog(Sequence[dict[str, Any]]):
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         encoded = self._settle()
         if isinstance(index, slice):
-            return [json.loads(text) for text in encoded[index]]
+            return [json.loads(text) for text in list(encoded)[index]]
         return json.loads(encoded[index])  # type: ignore[no-any-return]
 
     def __len__(self) -> int:

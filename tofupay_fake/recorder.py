@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -17,8 +18,9 @@ class RecordedCall:
     method: str
     path: str
     params: dict[str, Any]
-    headers: dict[str, str] = field(repr=False)
-    api_key: str | None
+    # Not compared, so pytest's diff of two calls never prints a key in full.
+    headers: dict[str, str] = field(repr=False, compare=False)
+    api_key: str | None = field(compare=False)
     idempotency_key: str | None
     status_code: int
     response: dict[str, Any] = field(repr=False)
@@ -82,14 +84,21 @@ def _form(value: Any) -> Any:
 class CallLog(Sequence[RecordedCall]):
     """The calls a fake answered, oldest first."""
 
-    def __init__(self, calls: list[RecordedCall] | None = None) -> None:
-        self._calls: list[RecordedCall] = calls if calls is not None else []
+    def __init__(
+        self, calls: list[RecordedCall] | None = None, *, limit: int | None = None
+    ) -> None:
+        """``limit``: keep only the newest calls (server mode, so memory stays flat)."""
+        self._calls: list[RecordedCall] | deque[RecordedCall] = (
+            (calls if calls is not None else []) if limit is None else deque(calls or (), limit)
+        )
 
     @overload
     def __getitem__(self, index: int) -> RecordedCall: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[RecordedCall]: ...
     def __getitem__(self, index: int | slice) -> RecordedCall | Sequence[RecordedCall]:
+        if isinstance(index, slice):
+            return list(self._calls)[index]
         return self._calls[index]
 
     def __len__(self) -> int:

@@ -646,7 +646,7 @@ def test_bad_input_is_an_error_naming_the_param(
     assert ok.status_code == 200
 
 
-# -- found while writing these tests (strict xfail: they XPASS, and fail, once fixed) ------
+# -- found while writing these tests (each was a bug, now fixed) ------
 
 
 def test_a_request_whose_body_never_fully_arrives_changes_nothing(
@@ -667,11 +667,6 @@ def test_a_request_whose_body_never_fully_arrives_changes_nothing(
     assert [call.status_code for call in fake.calls] == [200]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (asgi_app/core): an exception fault is answered 500 over HTTP but recorded "
-    "with status_code 0, so /_fake/calls disagrees with what the client got",
-)
 def test_calls_show_the_status_an_exception_fault_answered_over_http(
     http: Api, fake: FakeTofupay
 ) -> None:

@@ -12,10 +12,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from importlib.resources import files
 from typing import Any
 
-from .. import control, messages
+from .. import control
 from ..core import MAX_BODY_BYTES, FakeTofupay
-from ..errors import TofupayError
-from ..faults import InjectedException
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -71,16 +69,9 @@ class App:
             status, payload = control.handle(self.fake, method, path, query, headers, body)
             await _respond(send, status, _JSON, json.dumps(payload, ensure_ascii=False).encode())
         else:
-            try:
-                answer = self.fake.handle(method, path, query=query, headers=headers, body=body)
-            except InjectedException as injected:
-                error = TofupayError(
-                    500,
-                    "api_error",
-                    messages.EXCEPTION_OVER_HTTP.format(error=injected.error.__name__),
-                )
-                await _respond(send, 500, _JSON, json.dumps(error.body()).encode())
-                return
+            answer = self.fake.handle(
+                method, path, query=query, headers=headers, body=body, raise_exceptions=False
+            )
             raw = [
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
                 for name, value in answer.headers

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
+DEFAULT_HISTORY = 10_000
 INSTALL_HINT = (
     "tofupay-fake serve needs the server extra (uvicorn). Install it with:\n"
     "    pip install 'tofupay-fake[server]'"
@@ -54,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
         help="accept only this secret key (repeat for more); default: any sk_test_/sk_live_ key",
     )
     serve.add_argument(
+        "--history",
+        type=int,
+        default=DEFAULT_HISTORY,
+        metavar="N",
+        help="keep the newest N calls and events for /_fake/calls and /_fake/events, so memory "
+        "stays flat (default: %(default)s; 0 keeps all)",
+    )
+    serve.add_argument(
         "--strict-tokens", action="store_true", help="reject token ids the fake did not issue"
     )
     serve.add_argument("--webhook-url", metavar="URL", help="POST every event to this URL, signed")
@@ -76,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("--webhook-url needs --webhook-secret (whsec_...) to sign deliveries.")
     if args.webhook_secret and not args.webhook_url:
         return _fail("--webhook-secret is only used with --webhook-url.")
+    if args.history < 0:
+        return _fail(f"--history must be 0 (keep all) or more, got {args.history}.")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0..65535, got {args.port}.")
     if importlib.util.find_spec("uvicorn") is None:
@@ -100,7 +111,12 @@ def serve(args: argparse.Namespace) -> int:
             "The fake checks no real credentials; bind 127.0.0.1 unless you need this.",
             file=sys.stderr,
         )
-    fake = FakeTofupay(seed=args.seed, api_keys=args.api_keys, strict_tokens=args.strict_tokens)
+    fake = FakeTofupay(
+        seed=args.seed,
+        api_keys=args.api_keys,
+        strict_tokens=args.strict_tokens,
+        history=args.history or None,
+    )
     on_shutdown = None
     if args.webhook_url:
         try:
