@@ -28,10 +28,14 @@ def test_all_is_sorted_and_exactly_the_public_names() -> None:
 
 def test_constructor_signature_is_the_contract() -> None:
     signature = inspect.signature(FakeTofupay)
-    assert list(signature.parameters) == ["seed", "base_url", "clock", "api_keys", "strict_tokens"]
+    # The SPEC's parameters, in its order; ``history`` (server mode) is an addition after them.
+    assert list(signature.parameters) == [
+        "seed", "base_url", "clock", "api_keys", "strict_tokens", "history",
+    ]  # fmt: skip
     assert signature.parameters["seed"].default == 0
     assert signature.parameters["base_url"].default == "https://api.tofupay.com"
-    for name in ("base_url", "clock", "api_keys", "strict_tokens"):
+    assert signature.parameters["history"].default is None
+    for name in ("base_url", "clock", "api_keys", "strict_tokens", "history"):
         assert signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
 
 

@@ -165,11 +165,41 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+def _index(
+    routes: tuple[Route, ...],
+) -> tuple[dict[tuple[str, str], Route], dict[str, tuple[Route, ...]]]:
+    """Exact-path routes by (method, path), and the rest per method in ROUTES order.
+
+    A static route goes in the dict only if its pattern matches just its own
+    text and no earlier route of its method would match that path first, so
+    ``match`` answers exactly as a scan of ``ROUTES`` in order would.
+    """
+    static: dict[tuple[str, str], Route] = {}
+    templated: dict[str, list[Route]] = {}
+    for index, route in enumerate(routes):
+        path = route.template
+        earlier = routes[:index]
+        if (
+            "{" not in path
+            and re.escape(path) == path
+            and not any(r.method == route.method and r.pattern.fullmatch(path) for r in earlier)
+        ):
+            static.setdefault((route.method, path), route)
+        else:
+            templated.setdefault(route.method, []).append(route)
+    return static, {method: tuple(found) for method, found in templated.items()}
+
+
+_STATIC, _TEMPLATED = _index(ROUTES)
+
+
 def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
     """The route for ``method path`` and its path arguments, else the 404."""
-    for route in ROUTES:
-        if route.method == method:
-            found = route.pattern.fullmatch(path)
-            if found is not None:
-                return route, found.groupdict()
+    route = _STATIC.get((method, path))
+    if route is not None:
+        return route, {}
+    for route in _TEMPLATED.get(method, ()):
+        found = route.pattern.fullmatch(path)
+        if found is not None:
+            return route, found.groupdict()
     raise unrecognized_url(method, path)
