@@ -187,8 +187,7 @@ class FakeTofupay:
                 if fault is not None:
                     api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
-                if len(body) > MAX_BODY_BYTES:
-                    check_body_size(body)
+                check_body_size(body)
                 authorization = lowered.get("authorization")
                 try:
                     api_key = account_key = _known_key(authorization, self.api_keys)

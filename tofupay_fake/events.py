@@ -154,16 +154,7 @@ class EventLog(Sequence[dict[str, Any]]):
                     self._settle()  # a long run keeps text, not dicts the GC must walk
                 return
             self._settle()
-            self.append_json(encode(ids.new("evt"), created, livemode, change))
-
-    def append(self, event: dict[str, Any]) -> None:
-        """Record one event (the fake does this) and pass its JSON to the listeners."""
-        self.append_json(render.dumps(event))
-
-    def append_json(self, text: str) -> None:
-        """Record one event given as its JSON text (from :func:`encode`); tell the listeners."""
-        with self._lock:
-            self._settle()
+            text = encode(ids.new("evt"), created, livemode, change)
             self._encoded.append(text)
             for listener in self._listeners:
                 listener(text)
