@@ -7,8 +7,9 @@ no API key and take form or JSON bodies; bad input gets a 400 error body.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import messages, params
 from .auth import check_key, mask_key
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
 PREFIX = "/_fake/"
 #: Most customers one ``POST /_fake/customers`` may seed with ``n``.
 MAX_SEED = 10_000
+#: Most items a ``limit`` of the listing endpoints may ask for.
+MAX_LIST = 100_000
+
+_METHOD = re.compile(r"[A-Za-z]{1,16}")
+T = TypeVar("T")
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -33,7 +39,16 @@ def reset(fake: FakeTofupay, fields: params.Params) -> Answer:
 
 
 def calls(fake: FakeTofupay, fields: params.Params) -> Answer:
-    params.check_known(fields, ())
+    """The call journal, oldest first; ``method``, ``path`` (``*`` = a segment), ``status``
+    and ``limit`` (the newest N) narrow it. Keys are masked."""
+    params.check_known(fields, ("method", "path", "status", "limit"))
+    method = _method_filter(fields)
+    path = _path_filter(fields)
+    status = None
+    if "status" in fields:
+        status = params.integer(fields["status"], "status", minimum=0, maximum=599)
+    limit = _limit(fields)
+    found = fake.calls.filter(method, path, status=status)
     data = [
         {
             "method": call.method,
@@ -42,15 +57,106 @@ def calls(fake: FakeTofupay, fields: params.Params) -> Answer:
             "status_code": call.status_code,
             "api_key": mask_key(call.api_key) if call.api_key else None,
             "idempotency_key": call.idempotency_key,
+            "response": call.response,
+            "request_id": call.request_id,
         }
-        for call in fake.calls
+        for call in _newest(found, limit)
     ]
     return 200, {"object": "list", "data": data}
 
 
 def events(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """The events, oldest first; ``type`` and ``limit`` (the newest N) narrow them."""
+    params.check_known(fields, ("type", "limit"))
+    kind = _optional_string(fields, "type")
+    limit = _limit(fields)
+    found = fake.events.filter(kind) if kind is not None else fake.events
+    return 200, {"object": "list", "data": list(_newest(found, limit))}
+
+
+def faults(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """The queued faults in the order they apply, each with the times it has left."""
     params.check_known(fields, ())
-    return 200, {"object": "list", "data": list(fake.events)}
+    pending = getattr(fake._faults, "pending", None)
+    if callable(pending):
+        return 200, {"object": "list", "data": pending()}
+    queued = list(getattr(fake._faults, "_faults", ()))
+    data = [
+        {
+            "error": _fault_name(fault.error),
+            "method": fault.method,
+            "path": fault.path,
+            "times": fault.remaining,
+            "when": getattr(fault, "when", "before"),
+            "delay": getattr(fault, "delay", 0.0),
+        }
+        for fault in queued
+    ]
+    return 200, {"object": "list", "data": data}
+
+
+def list_customers(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """The live customers of every account, each with its account's masked key.
+
+    ``q`` keeps those whose id or email contains it (any case); ``limit`` keeps
+    the first N. Accounts in the order they appeared, customers newest first.
+    """
+    params.check_known(fields, ("q", "limit"))
+    query = (_optional_string(fields, "q") or "").strip().lower()
+    limit = _limit(fields)
+    with fake._lock:
+        keys = list(fake._store.accounts)
+    data: list[dict[str, Any]] = []
+    total = 0
+    for key in keys:
+        for customer in fake.customers(key):
+            if query and not _customer_matches(customer, query):
+                continue
+            total += 1
+            if limit is None or len(data) < limit:
+                data.append({"api_key": mask_key(key), "customer": customer})
+    return 200, {"object": "list", "total_count": total, "data": data}
+
+
+def _customer_matches(customer: Mapping[str, Any], query: str) -> bool:
+    email = customer.get("email") or ""
+    return query in str(customer["id"]).lower() or query in str(email).lower()
+
+
+def _fault_name(error: object) -> str | int:
+    """A fault's error as the dashboard shows it: its name, status or exception class."""
+    if isinstance(error, type):
+        return error.__name__
+    if isinstance(error, (str, int)):
+        return error
+    return str(error)
+
+
+def _method_filter(fields: params.Params) -> str | None:
+    method = _optional_string(fields, "method")
+    if method is not None and not _METHOD.fullmatch(method):
+        raise invalid_request(messages.CONTROL_BAD_METHOD_FILTER.format(value=method), "method")
+    return method.upper() if method is not None else None
+
+
+def _path_filter(fields: params.Params) -> str | None:
+    path = _optional_string(fields, "path")
+    if path is not None and not path.startswith("/"):
+        raise invalid_request(messages.CONTROL_BAD_PATH.format(value=path), "path")
+    return path
+
+
+def _limit(fields: params.Params) -> int | None:
+    if "limit" not in fields:
+        return None
+    return params.integer(fields["limit"], "limit", minimum=1, maximum=MAX_LIST)
+
+
+def _newest(items: Sequence[T], limit: int | None) -> Sequence[T]:
+    """The newest ``limit`` items (all when None), still oldest first."""
+    if limit is None or limit >= len(items):
+        return items
+    return items[len(items) - limit :]
 
 
 def fail_next(fake: FakeTofupay, fields: params.Params) -> Answer:
@@ -117,6 +223,8 @@ ENDPOINTS: Mapping[tuple[str, str], Handler] = {
     ("POST", "/_fake/fail_next"): fail_next,
     ("POST", "/_fake/customers"): customers,
     ("GET", "/_fake/events"): events,
+    ("GET", "/_fake/faults"): faults,
+    ("GET", "/_fake/customers"): list_customers,
 }
 
 

@@ -133,6 +133,7 @@ CONTROL_BAD_JSON = "Invalid request: the body is not a JSON object."
 CONTROL_BAD_VALUE = "Invalid request: {detail}."
 CONTROL_BAD_FLAG = "Invalid boolean for {name}: use true or false."
 CONTROL_ID_WITH_N = "Invalid id: id names one customer, so it cannot be sent with n."
+CONTROL_BAD_METHOD_FILTER = "Invalid method {value!r}: an HTTP method such as GET, POST or DELETE."
 EXCEPTION_OVER_HTTP = (
     "tofupay_fake: fail_next({error}) raises an exception into an in-process client; "
     "over HTTP it cannot, so the server answers this 500 instead."

@@ -1,5 +1,7 @@
 """The fake as an ASGI app: ``/v1/...`` answered by the core, ``/_fake/...`` control, ``/openapi.json``.
 
+``GET /_fake/`` is the dashboard and ``GET /js/v2/tofupay.js`` the browser library.
+
 Plain ASGI (no framework), so any ASGI server runs it; ``tofupay-fake serve``
 runs it with uvicorn. Requests are answered on the event loop: the core is
 in-memory and answers in microseconds.
@@ -12,7 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from importlib.resources import files
 from typing import Any
 
-from .. import control
+from .. import control, dashboard
 from ..core import MAX_BODY_BYTES, FakeTofupay
 
 Scope = MutableMapping[str, Any]
@@ -65,6 +67,11 @@ class App:
             return  # the client went away before sending the whole body: nothing to do
         if path == "/openapi.json" and method in ("GET", "HEAD"):
             await _respond(send, 200, _JSON, self.openapi())
+        elif method in ("GET", "HEAD") and dashboard.is_asset(path):
+            served = dashboard.asset(path)
+            await _respond(send, 200, served.headers, served.body)
+        elif method in ("GET", "HEAD") and path == control.PREFIX.rstrip("/"):
+            await _respond(send, 308, [(b"location", control.PREFIX.encode())], b"")
         elif path.startswith(control.PREFIX):
             status, payload = control.handle(self.fake, method, path, query, headers, body)
             await _respond(send, status, _JSON, json.dumps(payload, ensure_ascii=False).encode())
