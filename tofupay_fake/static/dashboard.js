@@ -47,6 +47,20 @@
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
+  /* Lists are redrawn as data changes: keyboard focus stays on the same row's button. */
+  function focusedKey(tbody) {
+    var active = document.activeElement;
+    return active && tbody.contains(active) ? active.getAttribute("data-key") : null;
+  }
+
+  function refocus(tbody, key) {
+    if (key === null) return;
+    var buttons = tbody.querySelectorAll("button[data-key]");
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].getAttribute("data-key") === key) { buttons[i].focus(); return; }
+    }
+  }
+
   function emptyRow(tbody, columns, text) {
     tbody.appendChild(el("tr", null, el("td", { colspan: String(columns), className: "empty", text: text })));
   }
@@ -118,6 +132,7 @@
 
   function renderCustomers(answer) {
     var tbody = $("customers");
+    var focused = focusedKey(tbody);
     clear(tbody);
     var rows = (answer.body && answer.body.data) || [];
     var total = answer.body ? answer.body.total_count : 0;
@@ -131,14 +146,15 @@
       var isSelected = customer.id === state.customer;
       if (isSelected) selected = row;
       var open = el("button", {
-        type: "button", className: "open mono", text: customer.id,
+        type: "button", className: "open mono", text: customer.id, "data-key": customer.id,
         "aria-pressed": isSelected ? "true" : "false",
         onclick: function () { state.customer = customer.id; renderCustomers(answer); }
       });
       tbody.appendChild(el("tr", { className: isSelected ? "selected" : "" },
         el("td", null, open), td(customer.email), td(row.api_key, "mono"),
-        td(customer.sources ? customer.sources.total_count : 0)));
+        td(customer.sources ? customer.sources.total_count : 0, "hide-narrow")));
     });
+    refocus(tbody, focused);
     renderCustomer(selected);
   }
 
@@ -163,20 +179,19 @@
     box.appendChild(el("h3", { text: "Cards (" + (c.sources ? c.sources.total_count : 0) + ")" }));
     if (!cards.length) box.appendChild(el("p", { className: "hint", text: "No cards." }));
     else {
-      var table = el("table", { className: "cards" },
-        el("thead", null, el("tr", null, el("th", { scope: "col", text: "Card" }), el("th", { scope: "col", text: "Brand" }),
-          el("th", { scope: "col", text: "Last 4" }), el("th", { scope: "col", text: "Expires" }),
-          el("th", { scope: "col", text: "Checks" }))));
-      var body = el("tbody");
+      var list = el("ul", { className: "cardlist" });
       cards.forEach(function (card) {
-        var checks = ["cvc_check", "address_line1_check", "address_zip_check"].map(function (name) {
-          return name.replace("_check", "").replace("address_", "") + ": " + (card[name] || "—");
-        }).join(", ");
-        body.appendChild(el("tr", null, td(card.id, "mono"), td(card.brand + " " + card.funding), td(card.last4, "mono"),
-          td(String(card.exp_month).padStart(2, "0") + "/" + card.exp_year), td(checks)));
+        var title = el("p", { className: "card-title" },
+          el("strong", { text: card.brand + " " + card.funding }),
+          " •••• " + card.last4 + " · expires " + String(card.exp_month).padStart(2, "0") + "/" + card.exp_year,
+          card.id === c.default_source ? el("span", { className: "tag", text: "default" }) : null);
+        list.appendChild(el("li", null, title, facts([
+          ["Card", card.id], ["Name", card.name], ["CVC check", card.cvc_check],
+          ["Line 1 check", card.address_line1_check], ["ZIP check", card.address_zip_check],
+          ["Fingerprint", card.fingerprint]
+        ])));
       });
-      table.appendChild(body);
-      box.appendChild(table);
+      box.appendChild(list);
     }
     box.appendChild(el("h3", { text: "Metadata" }));
     var keys = Object.keys(c.metadata || {});
@@ -187,6 +202,7 @@
   function renderCalls(answer) {
     var tbody = $("calls");
     var error = $("calls-error");
+    var focused = focusedKey(tbody);
     clear(tbody);
     if (answer.status !== 200) {
       error.hidden = false;
@@ -209,17 +225,18 @@
         var isSelected = id === state.call;
         if (isSelected) selected = call;
         var open = el("button", {
-          type: "button", className: "open mono", text: call.path,
+          type: "button", className: "open mono", text: call.path, "data-key": id,
           "aria-pressed": isSelected ? "true" : "false",
           "aria-label": call.method + " " + call.path + " answered " + call.status_code,
           onclick: function () { state.call = id; renderCalls(answer); }
         });
         tbody.appendChild(el("tr", { className: isSelected ? "selected" : "" },
-          td(number), el("td", null, el("span", { className: "method", text: call.method })),
+          td(number, "hide-narrow"), el("td", null, el("span", { className: "method", text: call.method })),
           el("td", { className: "path" }, open), el("td", null, badge(call.status_code)),
-          td(call.api_key, "mono")));
+          td(call.api_key, "mono hide-narrow")));
       })(rows[i], i + 1);
     }
+    refocus(tbody, focused);
     renderCall(selected);
   }
 
@@ -245,6 +262,7 @@
 
   function renderEvents(answer) {
     var tbody = $("events");
+    var focused = focusedKey(tbody);
     clear(tbody);
     var rows = (answer.body && answer.body.data) || [];
     $("events-count").textContent = rows.length >= LIMIT
@@ -257,15 +275,17 @@
         var isSelected = event.id === state.event;
         if (isSelected) selected = event;
         var open = el("button", {
-          type: "button", className: "open mono", text: event.id,
-          "aria-pressed": isSelected ? "true" : "false",
+          type: "button", className: "open", text: event.type, "data-key": event.id,
+          "aria-label": event.type + " " + event.id, "aria-pressed": isSelected ? "true" : "false",
           onclick: function () { state.event = event.id; renderEvents(answer); }
         });
         var object = event.data && event.data.object;
         tbody.appendChild(el("tr", { className: isSelected ? "selected" : "" },
-          el("td", null, open), td(event.type), td(object && object.id, "mono"), td(when(event.created))));
+          el("td", null, open), td(object && object.id, "mono"), td(when(event.created), "hide-narrow"),
+          td(event.id, "mono hide-narrow")));
       })(rows[i]);
     }
+    refocus(tbody, focused);
     var box = $("event-detail");
     clear(box);
     if (!selected) {
@@ -296,9 +316,9 @@
     if (!rows.length) emptyRow(tbody, 5, "No deliveries yet.");
     for (var i = rows.length - 1; i >= 0; i--) {
       var row = rows[i];
-      tbody.appendChild(el("tr", null, td(row.event_id, "mono"), td(row.type), td(row.url, "path"),
+      tbody.appendChild(el("tr", null, td(row.type), td(row.url, "path"),
         el("td", null, row.status == null ? el("span", { className: "badge s0", text: "error" }) : badge(row.status)),
-        td(row.attempt)));
+        td(row.attempt), td(row.event_id, "mono hide-narrow")));
     }
   }
 
@@ -316,7 +336,7 @@
       : "No faults queued.";
     if (!rows.length) emptyRow(tbody, 6, "No faults queued.");
     rows.forEach(function (fault) {
-      tbody.appendChild(el("tr", null, td(fault.error, "mono"), td(fault.method || "any"), td(fault.path || "any", "path"),
+      tbody.appendChild(el("tr", null, td(fault.error, "mono"), td(fault.method || "any"), td(fault.path || "any", "mono"),
         td(fault.times), td(fault.when), td(fault.delay ? fault.delay + " s" : "none")));
     });
   }
@@ -403,7 +423,10 @@
       refresh(true);
     });
     $("f-type").addEventListener("change", function () { state.type = $("f-type").value; refresh(true); });
-    window.addEventListener("hashchange", function () { showView(location.hash.slice(1), true); });
+    window.addEventListener("hashchange", function () {
+      var name = location.hash.slice(1);
+      if (VIEWS.indexOf(name) >= 0) showView(name, true);  // "#main" is the skip link's
+    });
     showView(location.hash.slice(1), false);
   }
 

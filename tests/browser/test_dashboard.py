@@ -1,0 +1,175 @@
+"""The dashboard at ``/_fake/`` in headless Chromium: live updates, search, the call
+journal and its responses, every view at desktop and phone width, nothing loaded
+from outside the server and no key shown in full."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, screenshot
+from tests.server_thread import ServerThread
+from tofupay_fake import FakeTofupay
+
+pytestmark = pytest.mark.browser
+
+KEY = "sk_test_dashboardAccount4242"
+OTHER_KEY = "sk_test_secondAccount0007"
+VIEWS = ("customers", "calls", "events", "webhooks", "faults")
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[FakeTofupay, str]]:
+    """A fake with two accounts' customers, served on a loopback port."""
+    fake = FakeTofupay(seed=7)
+    fake.add_customer(KEY, email="grace@example.com", description="Seeded")
+    fake.add_customer(OTHER_KEY, email="linus@example.org", metadata={"tier": "gold"})
+    with ServerThread(fake) as server:
+        yield fake, server.url
+
+
+def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(
+    page: Page, served: tuple[FakeTofupay, str]
+) -> None:
+    fake, url = served
+    origin = urlsplit(url)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    # The page loads and lists the customers of every account, labelled by masked key.
+    page.goto(url + "/_fake/")
+    expect(page).to_have_title("tofupay_fake dashboard")
+    customers = page.locator("#customers")
+    expect(customers).to_contain_text("grace@example.com")
+    expect(customers).to_contain_text("linus@example.org")
+    expect(customers).to_contain_text("sk_test_****4242")
+    expect(customers).to_contain_text("sk_test_****0007")
+    expect(page.locator("#clock")).not_to_have_text("…")
+
+    # API calls made by the test show up without a reload.
+    with httpx.Client(base_url=url, auth=(KEY, "")) as api:
+        made = api.post(
+            "/v1/customers",
+            data={"email": "ada@example.com", "source": "tok_visa", "metadata[plan]": "pro"},
+        )
+        assert made.status_code == 200, made.text
+        ada = made.json()
+        missing = api.get("/v1/customers/cus_00000000000000")
+        assert missing.status_code == 404
+        assert api.post(f"/v1/customers/{ada['id']}", data={"description": "VIP"}).is_success
+    expect(customers).to_contain_text("ada@example.com")
+    screenshot(page, "dashboard-customers-1280")
+
+    # Search by email, then by id; the detail shows cards and metadata.
+    page.get_by_label("Search by id or email").fill("ADA@")
+    expect(customers.locator("tr")).to_have_count(1)
+    expect(customers).not_to_contain_text("grace@example.com")
+    page.get_by_label("Search by id or email").fill(ada["id"])
+    expect(customers.locator("tr")).to_have_count(1)
+    customers.get_by_role("button", name=ada["id"]).click()
+    detail = page.locator("#customer-detail")
+    expect(detail).to_contain_text("Visa")
+    expect(detail).to_contain_text("4242")
+    expect(detail).to_contain_text("plan")
+    expect(detail).to_contain_text("pro")
+    expect(detail).to_contain_text("VIP")
+    expect(detail).to_contain_text("sk_test_****4242")
+    screenshot(page, "dashboard-customer-detail-1280")
+
+    # The call journal: newest first, filtered by status; a call opens on its response.
+    page.get_by_role("link", name="Calls").click()
+    calls = page.locator("#calls")
+    expect(calls.locator("tr")).to_have_count(3)
+    expect(calls.locator("tr").first).to_contain_text(f"/v1/customers/{ada['id']}")
+    page.get_by_label("Status").fill("404")
+    page.get_by_label("Status").press("Enter")
+    expect(calls.locator("tr")).to_have_count(1)
+    calls.get_by_role("button").click()
+    response = page.locator("#call-response")
+    expect(response).to_contain_text("No such customer: cus_00000000000000")
+    shown = json.loads(response.inner_text())
+    assert shown == fake.calls[1].response
+    page.get_by_label("Status").fill("")
+    page.get_by_label("Method").select_option("POST")
+    page.get_by_label("Path").fill("/v1/customers/*")
+    page.get_by_role("button", name="Filter").click()
+    expect(calls.locator("tr")).to_have_count(1)
+    calls.get_by_role("button").click()
+    expect(page.locator("#call-detail pre").first).to_contain_text('"description": "VIP"')
+    expect(response).to_contain_text('"description": "VIP"')
+    # A bad filter gets the API's own message.
+    page.get_by_label("Status").fill("abc")
+    page.get_by_label("Status").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Invalid integer: abc")
+    page.get_by_role("button", name="Clear").click()
+    expect(calls.locator("tr")).to_have_count(3)
+    calls.locator("tr").last.get_by_role("button").click()
+    screenshot(page, "dashboard-calls-1280")
+
+    # Events, webhook deliveries, queued faults.
+    page.get_by_role("link", name="Events").click()
+    events = page.locator("#events")
+    expect(events.locator("tr")).to_have_count(len(fake.events))
+    events.get_by_role("button").first.click()
+    expect(page.locator("#event-detail")).to_contain_text("customer.updated")
+    expect(page.locator("#event-detail")).to_contain_text('"description": "VIP"')
+    screenshot(page, "dashboard-events-1280")
+
+    page.get_by_role("link", name="Webhooks").click()
+    webhooks = page.locator("#view-webhooks")
+    expect(webhooks).to_contain_text("deliver")
+    screenshot(page, "dashboard-webhooks-1280")
+
+    page.get_by_role("link", name="Faults").click()
+    faults = page.locator("#faults")
+    expect(faults).to_contain_text("No faults queued.")
+    fake.fail_next("rate_limit", method="POST", path="/v1/customers", times=2)
+    expect(faults).to_contain_text("rate_limit")
+    expect(faults.locator("tr").first).to_contain_text("/v1/customers")
+    screenshot(page, "dashboard-faults-1280")
+
+    # Every view at phone width.
+    page.set_viewport_size(PHONE)
+    for view in VIEWS:
+        page.get_by_role("link", name=view.capitalize()).click()
+        expect(page.locator(f"#view-{view}")).to_be_visible()
+        screenshot(page, f"dashboard-{view}-390")
+
+    # The page never shows a key in full, and asked nothing of another origin.
+    for key in (KEY, OTHER_KEY):
+        assert key not in page.content()
+    assert requested, "the page made no requests at all"
+    elsewhere = [
+        seen
+        for seen in requested
+        if urlsplit(seen).scheme != "data" and urlsplit(seen)[:2] != origin[:2]
+    ]
+    assert elsewhere == []
+
+
+def test_the_dashboard_is_usable_by_keyboard(page: Page, served: tuple[FakeTofupay, str]) -> None:
+    _, url = served
+    page.goto(url + "/_fake/")
+    expect(page.locator("#customers")).to_contain_text("grace@example.com")
+    # The first Tab reaches the skip link, which moves focus to the content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    # Views are links; a customer is a button that Enter opens.
+    page.get_by_role("link", name="Calls").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#view-calls")).to_be_visible()
+    expect(page.get_by_role("heading", name="Calls")).to_be_focused()
+    page.get_by_role("link", name="Customers").focus()
+    page.keyboard.press("Enter")
+    first = page.locator("#customers").get_by_role("button").first
+    first.focus()
+    page.keyboard.press("Enter")
+    expect(first).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#customer-detail h3").first).to_contain_text("Customer cus_")
