@@ -7,7 +7,7 @@ imports nothing of tofupay_fake, httpx, respx or faker until the fixture runs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -32,6 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="base seed of the tofupay fixture (default: ini tofupay_seed, else 0)",
     )
     parser.addini("tofupay_seed", "base seed of the tofupay fixture", default="0")
+    parser.addini(
+        "tofupay_report",
+        "add a 'tofupay calls' section, listing the calls made, to the report of a failing "
+        "test that used the tofupay fixture (default: true)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +48,46 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # A wrong marker keyword fails the test even where the fixture is not used.
     marker_options(item.get_closest_marker("tofupay"))
+
+
+#: Title of the report section listing a failing test's calls.
+REPORT_SECTION = "tofupay calls"
+#: Most calls the section lists (the newest).
+REPORT_MAX_CALLS = 100
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test that used the fixture gets a section listing the calls it made."""
+    report = yield
+    if report.failed and not item.stash.get(_REPORTED, False):
+        fake = (getattr(item, "funcargs", None) or {}).get("tofupay")
+        if fake is not None and item.config.getini("tofupay_report"):
+            item.stash[_REPORTED] = True
+            report.sections.append((REPORT_SECTION, describe_calls(fake)))
+    return report
+
+
+_REPORTED = pytest.StashKey[bool]()
+
+
+def describe_calls(fake: Any) -> str:
+    """The fake's calls, one a line: method, path, status and the key, masked."""
+    from tofupay_fake.auth import mask_key  # the fixture ran: the package is imported
+
+    calls = list(getattr(fake, "calls", ()))
+    if not calls:
+        return "(no calls were made)"
+    lines = []
+    if len(calls) > REPORT_MAX_CALLS:
+        lines.append(f"({len(calls) - REPORT_MAX_CALLS} earlier calls not shown)")
+    first = max(len(calls) - REPORT_MAX_CALLS, 0)
+    for number, made in enumerate(calls[first:], first + 1):
+        key = f"  {mask_key(made.api_key)}" if made.api_key else ""
+        lines.append(f"{number}. {made.method} {made.path} -> {made.status_code}{key}")
+    return "\n".join(lines)
 
 
 def base_seed(config: pytest.Config) -> int:

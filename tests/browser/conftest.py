@@ -12,12 +12,17 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+try:
+    from playwright.sync_api import BrowserContext, Page, ViewportSize, sync_playwright
+except ImportError as missing:  # a collection error, never a skip
+    raise ImportError(
+        "The browser tests need Playwright's Python package: pip install playwright "
+        "(the browser itself is Debian's chromium at /usr/bin/chromium)."
+    ) from missing
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,8 +36,8 @@ CHROMIUM_ARGS = [
 ]
 #: Screenshots for people to look at, at the repository root (not committed).
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,15 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """One Chromium with a fresh profile for the session; fails clearly when it cannot start."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "The browser tests need Playwright's Python package: pip install playwright "
-            "(the browser itself is Debian's chromium at /usr/bin/chromium).",
-            pytrace=False,
-        )
+    """One Chromium with a fresh profile for the session; fails clearly without Chromium."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"The browser tests need Chromium at {CHROMIUM}: apt-get install chromium.",
