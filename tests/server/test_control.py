@@ -163,7 +163,11 @@ def test_calls_lists_api_calls_oldest_first_with_exactly_the_documented_fields(
     body_of(http.get("/v1/customers", key=MASKABLE_KEY, params={"limit": "2"}))
 
     response = http.get("/_fake/calls")
-    data = listed(response)
+    answered = listed(response)
+    # Each call also carries the body the client got and its request id.
+    assert [row.pop("response") for row in answered] == [c.response for c in fake.calls]
+    assert [row.pop("request_id") for row in answered] == [c.request_id for c in fake.calls]
+    data = answered
     common = {"idempotency_key": None}
     assert data == [
         {
@@ -331,7 +335,8 @@ def test_seeding_n_customers_is_deterministic_by_seed(server: ServerThread, clie
     assert page == list(reversed(first + second))
     assert body_of(http.get("/v1/customers", key=OTHER_KEY))["data"] == []
     # Seeding is no API call; it records events like the API does.
-    assert listed(http.get("/_fake/calls")) == [
+    calls = listed(http.get("/_fake/calls", params={"limit": "10"}))
+    assert [{k: v for k, v in c.items() if k not in ("response", "request_id")} for c in calls] == [
         {
             "method": "GET",
             "path": "/v1/customers",
@@ -543,10 +548,10 @@ BAD_INPUT: list[tuple[str, str, str, str, str, bytes, int, str, str | None]] = [
      "Received unknown parameter: hard", "hard"),
     ("unknown-param-reset-query", "POST", "/_fake/reset", "hard=true", "", b"", 400,
      "Received unknown parameter: hard", "hard"),
-    ("unknown-param-calls", "GET", "/_fake/calls", "limit=5", "", b"", 400,
-     "Received unknown parameter: limit", "limit"),
-    ("unknown-param-events", "GET", "/_fake/events", "type=customer.created", "", b"", 400,
-     "Received unknown parameter: type", "type"),
+    ("unknown-param-calls", "GET", "/_fake/calls", "order=asc", "", b"", 400,
+     "Received unknown parameter: order", "order"),
+    ("unknown-param-events", "GET", "/_fake/events", "kind=customer.created", "", b"", 400,
+     "Received unknown parameter: kind", "kind"),
     ("unknown-param-fail-next", "POST", F, "", FORM, b"error=api_error&when=later", 400,
      "Received unknown parameter: when", "when"),
     ("missing-api-key", "POST", C, "", FORM, b"n=1", 400, "Missing required param: api_key.",

@@ -43,6 +43,8 @@ CONTROL_OPERATIONS = {
     ("POST", "/_fake/fail_next"),
     ("POST", "/_fake/customers"),
     ("GET", "/_fake/events"),
+    ("GET", "/_fake/faults"),
+    ("GET", "/_fake/customers"),
     ("GET", "/openapi.json"),
 }
 
