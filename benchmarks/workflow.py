@@ -53,7 +53,7 @@ import httpx
 import respx
 
 from tofupay_fake import FakeTofupay
-from tofupay_fake.core import Response
+from tofupay_fake.request import Response
 
 BASE = "https://api.tofupay.com"
 KEY = "sk_test_benchmarks"

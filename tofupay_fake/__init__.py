@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .clock import Clock
-    from .core import DEFAULT_BASE_URL, FakeTofupay, Response
+    from .core import DEFAULT_BASE_URL
+    from .fake import FakeTofupay
+    from .request import Response
     from .errors import TofupayError
     from .recorder import CallLog, RecordedCall
 
@@ -33,9 +35,9 @@ _HOMES = {
     "CallLog": ".recorder",
     "Clock": ".clock",
     "DEFAULT_BASE_URL": ".core",
-    "FakeTofupay": ".core",
+    "FakeTofupay": ".fake",
     "RecordedCall": ".recorder",
-    "Response": ".core",
+    "Response": ".request",
     "TofupayError": ".errors",
 }
 

@@ -1,57 +1,46 @@
-"""FakeTofupay: owns the store, ids, clock and calls; answers requests."""
+"""The state machine behind every transport: ``Core.respond(Request) -> Response``.
+
+It owns the store, ids, clock, calls, events and faults, and answers one
+request at a time under its lock. It knows nothing of interception: the
+transports build the :class:`~tofupay_fake.request.Request` and install
+themselves (see :class:`tofupay_fake.fake.FakeTofupay`).
+"""
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from . import auth, events, idempotency, messages, params, render, routes
-from .clock import Clock
+from . import auth, changes, idempotency, messages, params, render, routes
+from .clock import Clock, as_clock
 from .errors import TofupayError, invalid_request
+from .events import EventLog
 from .faults import Failure, FaultQueue, InjectedException
 from .ids import IdFactory
 from .recorder import CallLog
+from .request import EMPTY_HEADERS, Headers, Request, Response
 from .resources import Env, cards, customers, tokens
 from .store import Account, Store
 
-if TYPE_CHECKING:
-    from .transports.responses_routes import RequestsRouter
-    from .transports.respx_routes import FakeRouter
-
 DEFAULT_BASE_URL = "https://api.tofupay.com"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Larger request bodies get a 413 (form bodies of this API are a few KiB).
 MAX_BODY_BYTES = 1024 * 1024
 
+Origin = tuple[str, str, int]
 
-@dataclass(frozen=True)
-class Response:
-    """What the fake answers: status, headers and JSON bytes."""
-
-    status_code: int
-    headers: tuple[tuple[str, str], ...]
-    content: bytes
-
-    def json(self) -> Any:
-        """The body, parsed."""
-        return json.loads(self.content)
+__all__ = ["DEFAULT_BASE_URL", "MAX_BODY_BYTES", "Core", "Response", "check_body_size"]
 
 
-class FakeTofupay:
-    """An in-memory, deterministic Tofupay Customers API.
+class Core:
+    """An in-memory, deterministic Tofupay Customers API, answering :class:`Request` values.
 
-    ``with FakeTofupay() as fake:`` (or ``start()`` / ``stop()``) routes httpx
-    requests for ``base_url`` to it; :meth:`handle` answers one request
-    directly, for any other transport. ``history`` keeps only that many of the
-    newest calls and events (a long-running server); by default all are kept.
+    ``history`` keeps only that many of the newest calls and events (a
+    long-running server); by default all are kept.
     """
 
     def __init__(
@@ -59,7 +48,7 @@ class FakeTofupay:
         seed: int = 0,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        clock: Clock | Callable[[], float] | None = None,
+        clock: Clock | Callable[[], float] | int | str | None = None,
         api_keys: Iterable[str] | None = None,
         strict_tokens: bool = False,
         history: int | None = None,
@@ -72,77 +61,20 @@ class FakeTofupay:
             )
         self.seed = seed
         self.base_url = base_url.rstrip("/")
-        self._origin = _origin(self.base_url)
-        if isinstance(clock, Clock):
-            self.clock = clock
-        else:
-            self.clock = Clock(source=clock)
-        if isinstance(api_keys, str):
-            raise TypeError("api_keys takes a list of keys, not one string")
-        self.api_keys: frozenset[str] | None = None if api_keys is None else frozenset(api_keys)
+        self.origin: Origin = origin_of(self.base_url)
+        self.clock = as_clock(clock)
+        self.api_keys: frozenset[str] | None = (
+            None if api_keys is None else auth.checked_keys(api_keys, "api_keys: the key")
+        )
         self.strict_tokens = strict_tokens
         self._ids = IdFactory(seed)
         self._store = Store()
         self._env = Env(self._store, self._ids, self.clock, strict_tokens)
         self._calls = CallLog(limit=history)
-        self._events = events.EventLog(limit=history)
+        self._events = EventLog(limit=history)
         self._faults = FaultQueue()
         self._lock = threading.RLock()
-        self._router: FakeRouter | None = None
-        self._requests_router: RequestsRouter | None = None
         self._faker: Any = None
-
-    # -- interception -------------------------------------------------------
-
-    def start(self) -> FakeTofupay:
-        """Route httpx requests for ``base_url`` to this fake (idempotent).
-
-        With the ``[requests]`` extra installed (``responses``), ``requests``
-        calls to ``base_url`` are routed here too.
-        """
-        if self._router is None:
-            from .transports.respx_routes import FakeRouter
-
-            router = FakeRouter(self)
-            router.start()
-            self._router = router
-            if importlib.util.find_spec("responses") is not None:
-                from .transports.responses_routes import RequestsRouter
-
-                self._requests_router = RequestsRouter(self)
-                self._requests_router.start()
-        return self
-
-    def stop(self) -> None:
-        """Remove the interception (idempotent); state stays for inspection."""
-        router, self._router = self._router, None
-        requests_router, self._requests_router = self._requests_router, None
-        try:
-            if requests_router is not None:
-                requests_router.stop()
-        finally:
-            if router is not None:
-                router.stop(quiet=True)
-
-    @property
-    def started(self) -> bool:
-        """True while httpx requests are routed to this fake."""
-        return self._router is not None
-
-    def __enter__(self) -> FakeTofupay:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def owns(self, scheme: str, host: str, port: int | None) -> bool:
-        """True when a request to that origin is for this fake."""
-        return (scheme, host, port or _DEFAULT_PORTS.get(scheme)) == self._origin
 
     # -- the API ------------------------------------------------------------
 
@@ -156,112 +88,190 @@ class FakeTofupay:
         body: bytes = b"",
         raise_exceptions: bool = True,
     ) -> Response:
-        """Answer one API request; header names are matched case-insensitively.
+        """Answer one API request given by its parts (see :meth:`respond`).
+
+        ``path`` is the path as sent (percent-escapes kept); header names are
+        matched case-insensitively.
+        """
+        request = Request(
+            method.upper(), path, query, EMPTY_HEADERS if not headers else Headers(headers), body
+        )
+        return self.respond(request, raise_exceptions=raise_exceptions)
+
+    def respond(self, request: Request, *, raise_exceptions: bool = True) -> Response:
+        """Answer one API request: the one entry point of every transport.
 
         Raises :class:`~tofupay_fake.faults.InjectedException` for an exception
-        fault queued by :meth:`fail_next` (transports raise it into the client);
-        with ``raise_exceptions=False`` (a server, which cannot) such a fault is
-        answered and recorded as a 500 ``api_error`` saying so.
+        or network fault queued by :meth:`fail_next` (transports raise their
+        client's error for it). With ``raise_exceptions=False`` (a server,
+        which cannot raise into its client) an exception class is answered
+        and recorded as a 500 ``api_error`` saying so; network faults are
+        still raised, for the server to act out.
         """
-        lowered = {name.lower(): value for name, value in (headers or {}).items()}
-        return self._handle(method.upper(), path, query, lowered, body, raise_exceptions)
-
-    def _handle(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        lowered: dict[str, str],
-        body: bytes,
-        raise_exceptions: bool = True,
-    ) -> Response:
-        """:meth:`handle` with the method in capitals and a fresh dict of lowercase headers."""
+        method, raw_path, query, headers, body = request
+        path = routes.decode_path(raw_path)
         with self._lock:
             request_id = self._ids.new("req")
             api_key: str | None = None
             decoded: params.Params = {}
             replayed = False
             text: str | None = None  # the body's JSON, once encoded
-            fault = self._faults.take(method, path)
+            delay = 0.0
+            fault = after = None
+            if self._faults:
+                delay = self._faults.latency(method, path)
+                fault = self._faults.take(method, path)
+                if fault is not None:
+                    delay += fault.delay
+                    if fault.when == "after":
+                        fault, after = None, fault
             try:
                 if fault is not None:
-                    api_key, decoded = _as_sent(method, query, lowered, body)
+                    api_key, decoded = _as_sent(method, query, headers, body)
                     raise fault.trigger()
                 check_body_size(body)
-                authorization = lowered.get("authorization")
-                try:
-                    api_key = account_key = _known_key(authorization, self.api_keys)
-                except (TofupayError, TypeError):  # the 401 (or an unhashable api_keys): as ever
-                    api_key = auth.extract_key(authorization)
-                    account_key = auth.check_key(api_key, self.api_keys)
-                route, args = routes.match(method, path)
-                account = self._store.account(account_key)
-                key = lowered.get("idempotency-key") if method == "POST" else None
-                request = idempotency.signature(method, path, query, body) if key else ""
-                saved = idempotency.replay(account, key, request) if key else None
-                if saved is not None:
-                    decoded, status, payload = saved.params, saved.status, saved.payload
-                    replayed = True
-                else:
-                    decoded, status, payload, text = self._answer(
-                        route, args, account, query, lowered, body
-                    )
-                    if key:
-                        idempotency.save(account, key, request, decoded, status, payload)
+                api_key, decoded, status, payload, text, replayed = self._answer(
+                    method, raw_path, path, query, headers, body
+                )
             except TofupayError as error:
                 status, payload = error.status, error.body()
             except InjectedException as injected:
-                if raise_exceptions:
-                    self._calls.add(method, path, decoded, lowered, api_key, 0, {}, request_id)
-                    raise injected
-                name = injected.error.__name__
-                status = 500
-                payload = TofupayError(
-                    status, "api_error", messages.EXCEPTION_OVER_HTTP.format(error=name)
-                ).body()
-            self._calls.add(method, path, decoded, lowered, api_key, status, payload, request_id)
-            response_headers: tuple[tuple[str, str], ...] = (
-                ("Content-Type", "application/json"),
-                ("Request-Id", request_id),
-            )
-            if replayed:
-                response_headers += (("Idempotent-Replayed", "true"),)
+                status, payload = self._injected(injected, raise_exceptions, delay)
+                if status == 0:
+                    self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
+                    raise injected from None
+            if after is not None:
+                trigger = after.trigger()
+                if isinstance(trigger, InjectedException):
+                    trigger.delay = delay
+                    status, payload = self._injected(trigger, raise_exceptions, delay)
+                    if status == 0:
+                        self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
+                        raise trigger
+                else:
+                    status, payload = trigger.status, trigger.body()
+                text, replayed = None, False
+            self._calls.add(method, path, decoded, headers, api_key, status, payload, request_id)
             if text is None:
                 text = render.dumps(payload)
-            return Response(status, response_headers, text.encode())
+            return Response(status, _headers(status, request_id, replayed), text.encode(), delay)
+
+    @staticmethod
+    def _injected(
+        injected: InjectedException, raise_exceptions: bool, delay: float
+    ) -> tuple[int, dict[str, Any]]:
+        """(0, {}) when the exception goes to the client, else the 500 a server answers."""
+        injected.delay = delay
+        if raise_exceptions or isinstance(injected.error, str):
+            return 0, {}
+        error = TofupayError(
+            500, "api_error", messages.EXCEPTION_OVER_HTTP.format(error=injected.name)
+        )
+        return error.status, error.body()
 
     def _answer(
         self,
-        route: routes.Route,
-        args: Mapping[str, str],
-        account: Account,
+        method: str,
+        raw_path: str,
+        path: str,
         query: str,
-        headers: Mapping[str, str],
+        headers: Headers,
         body: bytes,
-    ) -> tuple[params.Params, int, dict[str, Any], str | None]:
-        """Decode and check the params, run the handler: (params, status, body, its JSON)."""
-        decoded: params.Params = {}
-        changes = route.method != "GET" and route.template.startswith("/v1/customers")
-        try:
-            if query or (body and route.method == "POST"):
-                decoded = params.decode_request(route.method, query, headers, body)
-                route.check_params(decoded)
-            customer_id = args.get("id")
-            before = events.NOTHING
-            if changes and customer_id is not None:
-                before = events.snapshot(account.customers.get(customer_id))
-            status, payload = route.handler(routes.Context(account, self._env), args, decoded)
-        except TofupayError as error:
-            return decoded, error.status, error.body(), None
-        if changes:
-            self._record_changes(account, before, customer_id or payload["id"])
-        return decoded, status, payload, render.dumps(payload)
+    ) -> tuple[str | None, params.Params, int, dict[str, Any], str | None, bool]:
+        """Authenticate, route, decode once, replay or run the handler, record events.
 
-    def _record_changes(self, account: Account, before: events.Snapshot, customer_id: str) -> None:
-        """Record an event per change to the customer since ``before``."""
-        after = events.snapshot(account.customers.get(customer_id))
-        for change in events.changes(before, after):
-            self._events.record(self._ids, self.clock.now(), account.livemode, change)
+        Returns (api key, params, status, body, its JSON or None, replayed).
+        """
+        authorization = headers.get("authorization")
+        pairs: list[tuple[str, str]] | None = None
+        problem: TofupayError | None = None
+        key: str | None = None
+        form_key: str | None = None
+        try:
+            account_key = key = _known_key(authorization, self.api_keys)
+            route, args = routes.match(method, raw_path)
+        except TofupayError:
+            key = auth.extract_key(authorization)  # a malformed header: its 401
+            found = _route_or_none(method, raw_path)
+            if found is None or not found[0].publishable or not (key is None or auth.is_publishable(key)):
+                account_key = auth.check_key(key, self.api_keys)  # the 401 (or a 404 below)
+                route, args = routes.match(method, raw_path)
+            else:
+                route, args = found
+        if query or (body and method == "POST"):
+            try:
+                pairs = params.request_pairs(method, query, headers, body)
+            except TofupayError as error:
+                problem = error
+        if route.publishable and (key is None or auth.is_publishable(key)):
+            if key is None and pairs:
+                form_key = next((value for name, value in pairs if name == "key"), None)
+                pairs = [pair for pair in pairs if pair[0] != "key"]
+                key = form_key
+            if auth.is_publishable(key):
+                assert key is not None
+                account_key = auth.account_of_publishable(key, self.api_keys)
+            else:
+                account_key = auth.check_key(key, self.api_keys)
+        account = self._store.account(account_key)
+        idem = headers.get("idempotency-key") if method == "POST" else None
+        signature = ""
+        if idem:
+            signature = idempotency.signature(method, path, pairs, query, body)
+            saved = idempotency.replay(account, idem, signature)
+            if saved is not None:
+                return key, saved.params, saved.status, saved.payload, None, True
+        decoded: params.Params = {}
+        text: str | None = None
+        try:
+            if problem is not None:
+                raise problem
+            if pairs:
+                decoded = params.decode_form(pairs)
+                route.check_params(decoded)
+            was = None
+            if route.writes and "id" in args:
+                was = changes.before(account.customers.get(args["id"]))
+            status, payload = route.handler(routes.Context(account, self._env), args, decoded)
+            if route.writes:
+                self._record_changes(account, was, args.get("id") or payload["id"])
+            text = render.dumps(payload)
+        except TofupayError as error:
+            status, payload = error.status, error.body()
+        if form_key is not None:
+            decoded = {**decoded, "key": auth.mask_key(form_key)}
+        if idem:
+            idempotency.save(account, idem, signature, decoded, status, payload)
+        return key, decoded, status, payload, text, False
+
+    def _record_changes(
+        self,
+        account: Account,
+        was: changes.Before | None,
+        customer_id: str,
+        *,
+        seeded: bool = False,
+    ) -> None:
+        """Record an event per change a request (or a seeding helper) made to one customer."""
+        now = account.customers.get(customer_id)
+        for change in changes.changes(was, now):
+            self._events.record(
+                self._ids,
+                self.clock.now(),
+                account.livemode,
+                change,
+                api_key=account.api_key,
+                seeded=seeded,
+            )
+
+    def deliver_webhooks(self) -> None:
+        """Deliver the auto-mode webhooks of the requests just answered (sync clients).
+
+        Transports call it after each answer, before the client call returns.
+        """
+
+    async def adeliver_webhooks(self) -> None:
+        """:meth:`deliver_webhooks` for asyncio clients."""
 
     def fail_next(
         self,
@@ -270,17 +280,37 @@ class FakeTofupay:
         method: str | None = None,
         path: str | None = None,
         times: int = 1,
+        when: str = "before",
+        delay: float = 0.0,
     ) -> None:
-        """Make the next ``times`` matching requests fail, changing no state.
+        """Make the next ``times`` matching requests fail.
 
         ``error``: ``"api_error"`` (500), ``"rate_limit"`` (429),
-        ``"card_declined"`` (402), a status 400..599, or an exception class
-        (e.g. ``httpx.ConnectTimeout``) raised into the client. ``path`` may use
-        ``*`` for one segment. Faulted calls are recorded (status 0 for an
-        exception) and are never saved for idempotent replay.
+        ``"card_declined"`` (402), a status 400..599, ``"timeout"`` or
+        ``"connection_error"`` (the client's own exception of that kind), or an
+        exception class (e.g. ``httpx.ConnectTimeout``) raised into the client.
+        ``path`` may use ``*`` for one segment. ``when="before"`` changes no
+        state; ``when="after"`` handles the request first (state changed,
+        events recorded, the idempotent answer saved) and then fails, as a
+        response lost on the wire. ``delay``: seconds to wait before the
+        client gets the fault. Faulted calls are recorded with what the client
+        saw (status 0 for an exception).
         """
         with self._lock:
-            self._faults.add(error, method=method, path=path, times=times)
+            self._faults.add(
+                error, method=method, path=path, times=times, when=when, delay=delay
+            )
+
+    def latency(self, seconds: float, *, method: str | None = None, path: str | None = None) -> None:
+        """Make every matching request wait ``seconds`` before its answer.
+
+        The same filters again replace the wait; ``latency(0)`` with the same
+        filters removes it, and ``latency(0)`` with none removes every rule.
+        A wait longer than the client's read timeout ends in the client's own
+        timeout error (the request was still handled).
+        """
+        with self._lock:
+            self._faults.set_latency(seconds, method, path)
 
     # -- seeding and state --------------------------------------------------
 
@@ -300,7 +330,7 @@ class FakeTofupay:
             if id is not None:
                 _check_new_id(account, id)
             created = customers.create(account, raw, self._env, id)
-            self._record_changes(account, events.NOTHING, created.id)
+            self._record_changes(account, None, created.id, seeded=True)
             return render.customer(created)
 
     def seed_customers(
@@ -343,7 +373,7 @@ class FakeTofupay:
         gives a token that declines when it is attached, as the API's does.
         """
         fields: dict[str, Any] = {"number": number, "exp_month": exp_month, **card}
-        next_year = cards.year_of(self.clock.now()) + 1
+        next_year = cards.next_year(self.clock.now())
         fields["exp_year"] = exp_year if exp_year is not None else next_year
         if cvc is not None:
             fields["cvc"] = cvc
@@ -384,7 +414,7 @@ class FakeTofupay:
         raise KeyError(f"No customer {customer_id!r} in the fake; live customers: {known}")
 
     @property
-    def events(self) -> events.EventLog:
+    def events(self) -> EventLog:
         """Every change as an event (``customer.created`` …), oldest first."""
         return self._events
 
@@ -431,13 +461,16 @@ class FakeTofupay:
             self._faker = None
 
     def __repr__(self) -> str:
-        return f"<FakeTofupay seed={self.seed} base_url={self.base_url!r} calls={len(self._calls)}>"
+        name = type(self).__name__
+        return f"<{name} seed={self.seed} base_url={self.base_url!r} calls={len(self._calls)}>"
 
 
-def _origin(base_url: str) -> tuple[str, str, int | None]:
+
+def origin_of(base_url: str) -> Origin:
+    """(scheme, host, port) of a base URL; the host lower case without a trailing dot."""
     parts = urlsplit(base_url)
     if (
-        parts.scheme not in _DEFAULT_PORTS
+        parts.scheme not in DEFAULT_PORTS
         or not parts.hostname
         or parts.path not in ("", "/")
         or parts.query
@@ -445,13 +478,32 @@ def _origin(base_url: str) -> tuple[str, str, int | None]:
         or parts.username is not None
     ):
         raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
-    return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]
+    host = parts.hostname.lower().rstrip(".")
+    return parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme]
 
 
 def check_body_size(body: bytes) -> None:
     """The 413 for a body over :data:`MAX_BODY_BYTES`."""
     if len(body) > MAX_BODY_BYTES:
         raise invalid_request(messages.BODY_TOO_LARGE.format(limit=MAX_BODY_BYTES), status=413)
+
+
+#: Headers of an answer, by (status class, replayed): the retry headers the SDKs read.
+def _headers(status: int, request_id: str, replayed: bool) -> tuple[tuple[str, str], ...]:
+    """Content type, request id, the replay mark and the retry headers SDKs decide by."""
+    found: tuple[tuple[str, str], ...] = (
+        ("Content-Type", "application/json"),
+        ("Request-Id", request_id),
+    )
+    if replayed:
+        found += (("Idempotent-Replayed", "true"),)
+    if status == 429:
+        found += (("Retry-After", "1"),)
+    elif status >= 500:
+        found += (("Tofupay-Should-Retry", "true"),)
+    elif status >= 400:
+        found += (("Tofupay-Should-Retry", "false"),)
+    return found
 
 
 _CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")
@@ -467,8 +519,15 @@ def _check_new_id(account: Account, ident: Any) -> None:
 
 @functools.lru_cache(maxsize=256)
 def _known_key(authorization: str | None, allowed: frozenset[str] | None) -> str:
-    """The checked key of an Authorization header, remembered: both steps are pure functions."""
+    """The checked secret key of an Authorization header, remembered: both steps are pure."""
     return auth.check_key(auth.extract_key(authorization), allowed)
+
+
+def _route_or_none(method: str, raw_path: str) -> tuple[routes.Route, dict[str, str]] | None:
+    try:
+        return routes.match(method, raw_path)
+    except TofupayError:
+        return None
 
 
 def _as_sent(

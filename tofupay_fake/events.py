@@ -1,9 +1,8 @@
 """Events: every change, as the real service would send it to a webhook.
 
-A change is found by comparing a customer before and after a request (its
-fields and every card), so the resources never need to know about events.
-Events are kept as JSON text (made when the log is first read, unless someone
-listens) and parsed when read.
+The changes come from :mod:`tofupay_fake.changes`. Events are kept as JSON
+text (made when the log is first read, unless someone listens) and parsed
+when read.
 """
 
 from __future__ import annotations
@@ -13,81 +12,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from . import render
-from .store import Customer
+from .changes import Change
 
 if TYPE_CHECKING:
     from .ids import IdFactory
 
 #: Events kept unencoded at most (then encoded all at once, as a read would).
 _PENDING_LIMIT = 256
-#: Customer fields that are lists of their own, left out of ``previous_attributes``.
-_LISTS = ("sources", "subscriptions")
-
-
-class Snapshot(NamedTuple):
-    """A customer as the API showed it, and each of its cards, at one moment."""
-
-    customer: dict[str, Any] | None
-    cards: dict[str, dict[str, Any]]
-
-
-NOTHING = Snapshot(None, {})
-
-
-def snapshot(customer: Customer | None) -> Snapshot:
-    """What ``customer`` looks like now (``NOTHING`` for no customer): fresh dicts, never shared.
-
-    The cards its ``sources`` list shows are taken from there, not rendered twice.
-    """
-    if customer is None:
-        return NOTHING
-    rendered = render.customer(customer)
-    if not customer.cards:
-        return Snapshot(rendered, {})
-    shown = {card["id"]: card for card in rendered["sources"]["data"]}
-    cards = {
-        card.id: shown[card.id] if card.id in shown else render.card(card)
-        for card in customer.cards.values()
-    }
-    return Snapshot(rendered, cards)
-
-
-Change = tuple[str, dict[str, Any], dict[str, Any] | None]
-
-
-def changes(before: Snapshot, after: Snapshot) -> list[Change]:
-    """The events between two snapshots of one customer: (type, object, previous)."""
-    if before.customer is None and after.customer is None:
-        return []
-    if after.customer is None:
-        assert before.customer is not None
-        return [("customer.deleted", before.customer, None)]
-    found: list[Change] = []
-    if before.customer is None:
-        found.append(("customer.created", after.customer, None))
-    for card_id, card in after.cards.items():
-        old = before.cards.get(card_id)
-        if old is None:
-            found.append(("customer.source.created", card, None))
-        elif old != card:
-            found.append(("customer.source.updated", card, _previous(old, card)))
-    for card_id, card in before.cards.items():
-        if card_id not in after.cards:
-            found.append(("customer.source.deleted", card, None))
-    if before.customer is not None:
-        previous = _previous(before.customer, after.customer, skip=_LISTS)
-        if previous:
-            found.append(("customer.updated", after.customer, previous))
-    return found
-
-
-def _previous(
-    old: dict[str, Any], new: dict[str, Any], skip: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    return {key: old[key] for key in old if key not in skip and old[key] != new.get(key)}
 
 
 def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
@@ -145,8 +79,21 @@ class EventLog(Sequence[dict[str, Any]]):
         self._pending: list[tuple[IdFactory, int, bool, Change]] = []
         self._lock = threading.RLock()
 
-    def record(self, ids: IdFactory, created: int, livemode: bool, change: Change) -> None:
-        """Record one change as an event (the fake does this); its id comes from ``ids``."""
+    def record(
+        self,
+        ids: IdFactory,
+        created: int,
+        livemode: bool,
+        change: Change,
+        *,
+        api_key: str | None = None,
+        seeded: bool = False,
+    ) -> None:
+        """Record one change as an event (the fake does this); its id comes from ``ids``.
+
+        ``api_key``: the account it belongs to; ``seeded``: made by a seeding
+        helper (it describes the starting world).
+        """
         with self._lock:
             if not self._listeners:
                 self._pending.append((ids, created, livemode, change))

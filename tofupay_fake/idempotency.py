@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl
 
 from . import messages
 from .errors import TofupayError, invalid_request
@@ -19,15 +18,18 @@ from .store import Account, SavedResponse
 MAX_KEY_LENGTH = 255
 
 
-def signature(method: str, path: str, query: str, body: bytes) -> str:
+def signature(
+    method: str, path: str, pairs: list[tuple[str, str]] | None, query: str, body: bytes
+) -> str:
     """What must be the same for a key to be replayed: method, path and the sent params.
 
-    Params are compared as sent, grouped by name (so ``a=1&b=2`` equals
-    ``b=2&a=1`` but ``x[]=1&x[]=2`` differs from ``x[]=2&x[]=1``); bodies that
-    do not decode still compare byte for byte.
+    ``pairs`` are the request's decoded (name, value) pairs, compared grouped
+    by name (so ``a=1&b=2`` equals ``b=2&a=1`` but ``x[]=1&x[]=2`` differs
+    from ``x[]=2&x[]=1``); a request whose params do not decode (None)
+    compares its query and body as sent.
     """
-    pairs = parse_qsl(query, keep_blank_values=True, errors="replace")
-    pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace")
+    if pairs is None:
+        return json.dumps([method, path, query, body.decode("latin-1")], separators=(",", ":"))
     ordered = sorted(pairs, key=lambda pair: pair[0])
     return json.dumps([method, path, ordered], separators=(",", ":"))
 

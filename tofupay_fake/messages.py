@@ -10,6 +10,11 @@ NO_API_KEY = (
     "https://tofupay.com/docs/api#authentication for details."
 )
 INVALID_API_KEY = "Invalid API Key provided: {masked}"
+PUBLISHABLE_KEY_NOT_ALLOWED = "This API call cannot be made with a publishable API key."
+BAD_KEY_FORMAT = (
+    "{what} {key!r} is not a Tofupay secret key: a key is 'sk_test_' or 'sk_live_' followed "
+    "by letters and digits only (e.g. sk_test_4eC39HqLyjWDarjtT1zdp7dc)."
+)
 MALFORMED_AUTHORIZATION = (
     "Invalid Authorization header. Send your secret key as 'Authorization: Bearer "
     "sk_test_...' or with Basic auth, the key as user name and an empty password "
@@ -128,12 +133,24 @@ CONTROL_BAD_ERROR = (
     "code 400..599."
 )
 CONTROL_BAD_METHOD = "Invalid method {value!r}: use GET, POST or DELETE."
+CONTROL_BAD_METHOD_FILTER = "Invalid method {value!r}: an HTTP method such as GET, POST or DELETE."
 CONTROL_BAD_PATH = "Invalid path {value!r}: a path starts with / (e.g. /v1/customers/*)."
 CONTROL_BAD_JSON = "Invalid request: the body is not a JSON object."
 CONTROL_BAD_VALUE = "Invalid request: {detail}."
 CONTROL_BAD_FLAG = "Invalid boolean for {name}: use true or false."
 CONTROL_ID_WITH_N = "Invalid id: id names one customer, so it cannot be sent with n."
-CONTROL_BAD_METHOD_FILTER = "Invalid method {value!r}: an HTTP method such as GET, POST or DELETE."
+CONTROL_CLOCK_ONE_OF = (
+    "Send exactly one of advance (whole seconds >= 0) or set (a Unix time, or an ISO date "
+    "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z)."
+)
+CONTROL_CLOCK_BAD_SET = (
+    "Invalid set {value!r}: a Unix time (whole seconds, 0 to 253402300799), or an ISO date "
+    "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z, up to the year 9999."
+)
+CONTROL_CLOCK_TOO_FAR = (
+    "Invalid advance {value}: it would move the clock past the year 9999 "
+    "(the latest time is 253402300799)."
+)
 EXCEPTION_OVER_HTTP = (
     "tofupay_fake: fail_next({error}) raises an exception into an in-process client; "
     "over HTTP it cannot, so the server answers this 500 instead."

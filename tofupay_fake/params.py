@@ -87,6 +87,13 @@ FORM = "application/x-www-form-urlencoded"
 
 def decode_request(method: str, query: str, headers: Mapping[str, str], body: bytes) -> Params:
     """A request's params: the query string, plus a POST's form body (never JSON)."""
+    return decode_form(request_pairs(method, query, headers, body))
+
+
+def request_pairs(
+    method: str, query: str, headers: Mapping[str, str], body: bytes
+) -> list[tuple[str, str]]:
+    """The (name, value) pairs of the query string and of a POST's form body, in order."""
     pairs = parse_pairs(query, "query string")
     if method == "POST" and body:
         content_type = headers.get("content-type", FORM).partition(";")[0].strip().lower()
@@ -101,7 +108,7 @@ def decode_request(method: str, query: str, headers: Mapping[str, str], body: by
         except UnicodeDecodeError:
             raise invalid_request(messages.UNDECODABLE_BODY.format(where="body")) from None
         pairs += parse_pairs(text, "body")
-    return decode_form(pairs)
+    return pairs
 
 
 def decode_form(pairs: Iterable[tuple[str, str]]) -> Params:

@@ -8,7 +8,51 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from .auth import mask_key
+from .auth import mask_authorization, mask_key
+
+
+class MaskedHeaders(Mapping[str, str]):
+    """A request's headers as a call shows them: names in any case, the key masked.
+
+    The ``authorization`` value shows the scheme and the masked key
+    (``Bearer sk_test_****abcd``), never the key nor its base64 form.
+    """
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = headers
+
+    def __getitem__(self, name: str) -> str:
+        key = name.lower()
+        value = self._headers[key]
+        return mask_authorization(value) if key == "authorization" else value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The shown value of ``name`` (any case), else ``default``."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._headers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    def __repr__(self) -> str:
+        return f"MaskedHeaders({dict(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self) == {str(k).lower(): v for k, v in other.items()}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -19,7 +63,7 @@ class RecordedCall:
     path: str
     params: dict[str, Any]
     # Not compared, so pytest's diff of two calls never prints a key in full.
-    headers: dict[str, str] = field(repr=False, compare=False)
+    headers: Mapping[str, str] = field(repr=False, compare=False)
     api_key: str | None = field(compare=False)
     idempotency_key: str | None
     status_code: int
@@ -136,7 +180,7 @@ class CallLog(Sequence[RecordedCall]):
         method: str,
         path: str,
         params: dict[str, Any],
-        headers: dict[str, str],
+        headers: Mapping[str, str],
         api_key: str | None,
         status_code: int,
         response: dict[str, Any],
@@ -152,7 +196,7 @@ class CallLog(Sequence[RecordedCall]):
             method=method,
             path=path,
             params=params,
-            headers=headers,
+            headers=MaskedHeaders(headers),
             api_key=api_key,
             idempotency_key=headers.get("idempotency-key"),
             status_code=status_code,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from . import messages, params, render
 from .errors import invalid_request, unrecognized_url
@@ -29,17 +29,45 @@ Handler = Callable[[Context, Mapping[str, str], Params], Answer]
 
 @dataclass(frozen=True)
 class Route:
-    """One endpoint: its method, path template, accepted params and handler."""
+    """One endpoint: its method, path template, accepted params and handler.
+
+    ``writes`` says the route may change a customer or its cards, so the
+    fake compares the customer's records before and after it for events;
+    ``publishable`` that a publishable key may call it.
+    """
 
     method: str
     template: str
     params: frozenset[str]
     handler: Handler
-    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    writes: bool = False
+    publishable: bool = False
+    segments: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
-        object.__setattr__(self, "pattern", re.compile(regex))
+        parts = self.template.split("/")
+        names = tuple(part[1:-1] for part in parts if part.startswith("{"))
+        segments = tuple(None if part.startswith("{") else part for part in parts)
+        object.__setattr__(self, "segments", segments)
+        object.__setattr__(self, "names", names)
+
+    def match_segments(self, segments: list[str]) -> dict[str, str] | None:
+        """The path arguments when the (decoded) path segments fit the template, else None.
+
+        An argument is one whole segment: an escaped ``/`` inside it stays part of it.
+        """
+        if len(segments) != len(self.segments):
+            return None
+        args: list[str] = []
+        for expected, got in zip(self.segments, segments, strict=True):
+            if expected is None:
+                if not got:
+                    return None
+                args.append(got)
+            elif expected != got:
+                return None
+        return dict(zip(self.names, args, strict=True))
 
     def check_params(self, decoded: Params) -> None:
         """400 for the first param this route does not take (``metadata[a[b]]``: a metadata error)."""
@@ -141,26 +169,28 @@ def retrieve_token(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer
 
 _SOURCE = "/v1/customers/{id}/sources/{card}"
 
-CREATE_CUSTOMER = Route("POST", "/v1/customers", customers.CREATE_PARAMS, create_customer)
+CREATE_CUSTOMER = Route(
+    "POST", "/v1/customers", customers.CREATE_PARAMS, create_customer, writes=True
+)
 
 ROUTES: tuple[Route, ...] = (
     CREATE_CUSTOMER,
     Route("GET", "/v1/customers", customers.LIST_PARAMS, list_customers),
     Route("GET", "/v1/customers/{id}", frozenset({"expand"}), retrieve_customer),
-    Route("POST", "/v1/customers/{id}", customers.UPDATE_PARAMS, update_customer),
-    Route("DELETE", "/v1/customers/{id}", frozenset(), delete_customer),
+    Route("POST", "/v1/customers/{id}", customers.UPDATE_PARAMS, update_customer, writes=True),
+    Route("DELETE", "/v1/customers/{id}", frozenset(), delete_customer, writes=True),
     Route("GET", "/v1/customers/{id}/sources", sources.LIST_PARAMS, list_sources),
-    Route("POST", "/v1/customers/{id}/sources", sources.CREATE_PARAMS, create_source),
+    Route("POST", "/v1/customers/{id}/sources", sources.CREATE_PARAMS, create_source, writes=True),
     Route("GET", _SOURCE, frozenset(), retrieve_source),
-    Route("POST", _SOURCE, cards.UPDATE_PARAMS, update_source),
-    Route("DELETE", _SOURCE, frozenset(), delete_source),
+    Route("POST", _SOURCE, cards.UPDATE_PARAMS, update_source, writes=True),
+    Route("DELETE", _SOURCE, frozenset(), delete_source, writes=True),
     Route(
         "GET",
         "/v1/customers/{id}/subscriptions",
         sources.SUBSCRIPTION_LIST_PARAMS,
         list_subscriptions,
     ),
-    Route("POST", "/v1/tokens", tokens.CREATE_PARAMS, create_token),
+    Route("POST", "/v1/tokens", tokens.CREATE_PARAMS, create_token, publishable=True),
     Route("GET", "/v1/tokens/{id}", frozenset(), retrieve_token),
 )
 
@@ -168,23 +198,12 @@ ROUTES: tuple[Route, ...] = (
 def _index(
     routes: tuple[Route, ...],
 ) -> tuple[dict[tuple[str, str], Route], dict[str, tuple[Route, ...]]]:
-    """Exact-path routes by (method, path), and the rest per method in ROUTES order.
-
-    A static route goes in the dict only if its pattern matches just its own
-    text and no earlier route of its method would match that path first, so
-    ``match`` answers exactly as a scan of ``ROUTES`` in order would.
-    """
+    """Exact-path routes by (method, path), and the templated ones per method in ROUTES order."""
     static: dict[tuple[str, str], Route] = {}
     templated: dict[str, list[Route]] = {}
-    for index, route in enumerate(routes):
-        path = route.template
-        earlier = routes[:index]
-        if (
-            "{" not in path
-            and re.escape(path) == path
-            and not any(r.method == route.method and r.pattern.fullmatch(path) for r in earlier)
-        ):
-            static.setdefault((route.method, path), route)
+    for route in routes:
+        if "{" not in route.template:
+            static.setdefault((route.method, route.template), route)
         else:
             templated.setdefault(route.method, []).append(route)
     return static, {method: tuple(found) for method, found in templated.items()}
@@ -193,13 +212,30 @@ def _index(
 _STATIC, _TEMPLATED = _index(ROUTES)
 
 
-def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    """The route for ``method path`` and its path arguments, else the 404."""
-    route = _STATIC.get((method, path))
+def decode_path(raw: str) -> str:
+    """The path with its percent-escapes decoded (how calls and errors show it)."""
+    return unquote(raw, errors="replace") if "%" in raw else raw
+
+
+def match(method: str, raw: str) -> tuple[Route, dict[str, str]]:
+    """The route for ``method`` and the raw (still escaped) path, and its path arguments.
+
+    Escapes are decoded segment by segment, so ``cus_X%2Fsources%2Fcard_Y``
+    is one id (unknown: a 404), never a path to another resource. No route:
+    the 404 for an unrecognized URL.
+    """
+    route = _STATIC.get((method, raw))
     if route is not None:
         return route, {}
+    segments = raw.split("/")
+    if "%" in raw:
+        segments = [unquote(segment, errors="replace") for segment in segments]
+        if not any("/" in segment for segment in segments):
+            route = _STATIC.get((method, "/".join(segments)))
+            if route is not None:
+                return route, {}
     for route in _TEMPLATED.get(method, ()):
-        found = route.pattern.fullmatch(path)
+        found = route.match_segments(segments)
         if found is not None:
-            return route, found.groupdict()
-    raise unrecognized_url(method, path)
+            return route, found
+    raise unrecognized_url(method, decode_path(raw))

@@ -7,7 +7,7 @@ import httpx  # noqa: F401
 import pytest
 import respx  # noqa: F401
 
-import tofupay_fake.transports.respx_routes  # noqa: F401
+import tofupay_fake.transports.httpx_transport  # noqa: F401
 from tofupay_fake.seeding import make_faker
 
 # pytester's in-process runs drop the modules a sub-session imported, so the

@@ -24,7 +24,7 @@ import tofupay_fake
 from tests.server.served import EXIT_TIMEOUT, READY, Served, console_script, python_m
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
-from tofupay_fake.core import Response
+from tofupay_fake.request import Response
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 ONLY = "sk_test_only"

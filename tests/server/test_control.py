@@ -19,7 +19,8 @@ import pytest
 from tests.conftest import KEY, OTHER_KEY, Api
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay, control
-from tofupay_fake.core import MAX_BODY_BYTES, Response
+from tofupay_fake.core import MAX_BODY_BYTES
+from tofupay_fake.request import Response
 
 START = 1421056271  # the fake clock's first second
 MASKABLE_KEY = "sk_test_4eC39HqLyjWDarjtT1zdabcd"

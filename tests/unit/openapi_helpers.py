@@ -23,7 +23,7 @@ import referencing.jsonschema
 from referencing import Registry, Resource
 
 from tofupay_fake import FakeTofupay, params
-from tofupay_fake.core import Response
+from tofupay_fake.request import Response
 from tofupay_fake.routes import Route
 
 KEY = "sk_test_openapiDocument0001"

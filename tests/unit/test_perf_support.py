@@ -20,7 +20,7 @@ from tofupay_fake import FakeTofupay, render
 from tofupay_fake.events import EventLog, encode, event
 from tofupay_fake.ids import ALPHABET, ID_LENGTHS, IdFactory
 from tofupay_fake.recorder import CallLog, RecordedCall
-from tofupay_fake.transports.respx_routes import _lowered_headers
+from tofupay_fake.transports._compat_httpx import lowered_headers as _lowered_headers
 
 
 def plain(obj: Any) -> str:

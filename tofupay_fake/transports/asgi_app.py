@@ -15,7 +15,7 @@ from importlib.resources import files
 from typing import Any
 
 from .. import control, dashboard
-from ..core import MAX_BODY_BYTES, FakeTofupay
+from ..core import MAX_BODY_BYTES, Core
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -26,13 +26,13 @@ _JSON = [(b"content-type", b"application/json")]
 
 
 class App:
-    """An ASGI app serving one :class:`FakeTofupay`.
+    """An ASGI app serving one :class:`Core`.
 
     ``fake`` may be swapped between requests (the test suite does, to run API
     scenarios over a real socket). ``on_shutdown`` runs when the server stops.
     """
 
-    def __init__(self, fake: FakeTofupay, *, on_shutdown: Callable[[], None] | None = None) -> None:
+    def __init__(self, fake: Core, *, on_shutdown: Callable[[], None] | None = None) -> None:
         self.fake = fake
         self.on_shutdown = on_shutdown
         self._openapi: bytes | None = None
@@ -92,7 +92,7 @@ class App:
         return self._openapi
 
 
-def make_app(fake: FakeTofupay, *, on_shutdown: Callable[[], None] | None = None) -> App:
+def make_app(fake: Core, *, on_shutdown: Callable[[], None] | None = None) -> App:
     """The ASGI app for ``fake`` (not started: nothing is intercepted in-process)."""
     return App(fake, on_shutdown=on_shutdown)
 

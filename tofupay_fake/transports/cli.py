@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import errno
+import functools
 import importlib.util
 import ipaddress
+import logging
+import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 
 if TYPE_CHECKING:
-    from ..core import FakeTofupay
+    from ..fake import FakeTofupay
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 DEFAULT_HISTORY = 10_000
+#: Seconds a stopping server lets requests in progress finish before dropping their connections.
+GRACE = 2.0
+#: Seconds after the first SIGINT/SIGTERM when the process exits 0, whatever still runs.
+HARD_STOP = 4.5
 INSTALL_HINT = (
     "tofupay-fake serve needs the server extra (uvicorn). Install it with:\n"
     "    pip install 'tofupay-fake[server]'"
@@ -46,6 +55,13 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--seed", type=int, default=0, help="seed of ids and Faker data (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--clock",
+        metavar="TIME",
+        help="start of the fake's clock: a Unix time, an ISO date (2026-01-15, midnight UTC) or "
+        "datetime (2026-01-15T10:00:00Z), or 'wall' for the real time; it ticks one second per "
+        "object made (default: 1421056271, 2015-01-12)",
     )
     serve.add_argument(
         "--api-key",
@@ -89,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"--history must be 0 (keep all) or more, got {args.history}.")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0..65535, got {args.port}.")
+    if args.clock is not None:
+        from ..clock import parse_clock
+
+        try:
+            parse_clock(args.clock)
+        except ValueError as exc:
+            return _fail(f"--clock: {exc}")
     if importlib.util.find_spec("uvicorn") is None:
         return _fail(INSTALL_HINT)
     return serve(args)
@@ -96,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Bind, print the base URL once ready, serve until SIGINT or SIGTERM."""
-    from ..core import FakeTofupay
+    from ..fake import FakeTofupay
     from .asgi_app import make_app
 
     try:
@@ -113,6 +136,7 @@ def serve(args: argparse.Namespace) -> int:
         )
     fake = FakeTofupay(
         seed=args.seed,
+        clock=args.clock,
         api_keys=args.api_keys,
         strict_tokens=args.strict_tokens,
         history=args.history or None,
@@ -155,11 +179,18 @@ def _deliver_webhooks(fake: FakeTofupay, url: str, secret: str) -> Any:
 
     sender = WebhookSender(url, secret)
     fake.events.subscribe(sender.send)
-    return sender.close
+    return functools.partial(sender.close, timeout=1.0)  # stopping stays within seconds
 
 
 def _server(app: Any, log_level: str, ready: str) -> Any:
-    """A uvicorn server that prints ``ready`` once listening and exits 0 on a signal."""
+    """A uvicorn server that prints ``ready`` once listening and exits 0 on a signal.
+
+    On SIGINT or SIGTERM it stops listening, closes idle connections, lets
+    requests in progress finish for :data:`GRACE` seconds, then drops every
+    connection still open (a client stalled mid-body, one not reading its
+    answer). A second signal drops them at once. Whatever still runs after
+    :data:`HARD_STOP` seconds, the process exits 0 then.
+    """
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -168,12 +199,34 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
             if not self.should_exit:
                 print(ready, flush=True)
 
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            quiet = _QuietCancel()
+            logging.getLogger("uvicorn.error").addFilter(quiet)
+            loop = asyncio.get_running_loop()
+            drop = loop.call_later(0.0 if self.force_exit else GRACE, self.drop_connections)
+            try:
+                await super().shutdown(sockets=sockets)
+            finally:
+                drop.cancel()
+                self.drop_connections()
+                await asyncio.sleep(0)  # let the dropped requests' tasks see the disconnect
+
+        def drop_connections(self) -> None:
+            """Abort every connection still open: its request ends as a client disconnect."""
+            for connection in list(self.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
+
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             # uvicorn re-raises the signal after shutting down; a fake should just exit 0.
             def stop(signum: int, frame: object) -> None:
-                self.force_exit = self.should_exit and signum == signal.SIGINT
-                self.should_exit = True
+                if self.should_exit:
+                    self.force_exit = True  # a second signal: stop waiting for anyone
+                else:
+                    self.should_exit = True
+                    _exit_after(HARD_STOP)
 
             previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
@@ -183,9 +236,36 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
                     signal.signal(sig, handler)
 
     config = uvicorn.Config(
-        app, log_level=log_level, access_log=log_level in ("info", "debug"), lifespan="on"
+        app,
+        log_level=log_level,
+        access_log=log_level in ("info", "debug"),
+        lifespan="on",
+        # Requests that outlive the dropped connections (none of ours) are cancelled.
+        timeout_graceful_shutdown=GRACE + 1.0,
     )
     return Server(config)
+
+
+class _QuietCancel(logging.Filter):
+    """Drop uvicorn's traceback for a request cancelled because the server stops."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
+def _exit_after(seconds: float) -> None:
+    """Exit the process with status 0 after ``seconds``, whatever the server is doing."""
+
+    def hard_exit() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, hard_exit)
+    timer.daemon = True
+    timer.start()
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> str:
