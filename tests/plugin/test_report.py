@@ -14,14 +14,14 @@ import pytest
 
 URL = {URL!r}
 AUTH = ({SECRET!r}, "")
-PUBLISHABLE = ("pk_test_publishable4321", "")
+OTHER = ("sk_test_otherAccount5555", "")
 
 
 def test_fails_after_calls(tofupay):
     made = httpx.post(URL, auth=AUTH, data={{"email": "a@example.com"}}).json()
     httpx.get(URL + "/cus_00000000000000", auth=AUTH)
     httpx.get(URL)
-    httpx.post(URL + "/" + made["id"], auth=PUBLISHABLE)
+    httpx.post(URL + "/" + made["id"], auth=OTHER)
     print("captured output stays")
     assert made["email"] == "b@example.com"
 
@@ -81,11 +81,11 @@ def test_a_failing_test_lists_its_calls_one_a_line_with_keys_masked(
         listed[start + 4],
     ]
     assert listed[start + 4].startswith("4. POST /v1/customers/cus_")
-    assert listed[start + 4].endswith(" -> 401  pk_test_****4321")
+    assert listed[start + 4].endswith(" -> 404  sk_test_****5555")
     # The test's own captured output is still there; keys never show in full.
     assert any("captured output stays" in line for line in listed)
     assert SECRET not in result.stdout.str()
-    assert "pk_test_publishable4321" not in result.stdout.str()
+    assert "sk_test_otherAccount5555" not in result.stdout.str()
 
 
 def test_a_failing_test_without_calls_says_so(pytester: pytest.Pytester) -> None:
