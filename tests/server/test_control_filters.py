@@ -1,5 +1,6 @@
 """What the dashboard reads from the control API: filtered calls with their responses,
-filtered events, queued faults, and the customers of every account with masked keys.
+filtered events, queued faults, and the customers of every account with masked keys;
+and the files the dashboard and Tofupay.js are made of.
 
 Everything goes over a real socket to the session's loopback server, pointed at
 each test's own fake; answers are also checked against the OpenAPI document.
@@ -7,12 +8,15 @@ each test's own fake; answers are also checked against the OpenAPI document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import tofupay_fake
 from tests.conftest import KEY, OTHER_KEY, Api
 from tests.server_thread import ServerThread
 from tests.unit.openapi_helpers import load_document, pointer, response_at, schema_errors
@@ -336,3 +340,79 @@ def test_customers_refuse_bad_params_naming_them(
     error = refused(http, "/_fake/customers", query)
     assert error == {"type": IRE, "message": message, "param": param}
     assert KEY not in str(error)
+
+
+# -- the dashboard's own files --------------------------------------------------------------
+
+STATIC = Path(tofupay_fake.__file__).parent / "static"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/_fake/", "text/html; charset=utf-8"),
+        ("/_fake/static/dashboard.css", "text/css; charset=utf-8"),
+        ("/_fake/static/dashboard.js", "application/javascript; charset=utf-8"),
+        ("/js/v2/tofupay.js", "application/javascript; charset=utf-8"),
+    ],
+)
+def test_the_dashboard_and_tofupay_js_are_served_from_the_package(
+    http: Api, fake: FakeTofupay, path: str, content_type: str
+) -> None:
+    response = http.get(path, key=None)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    assert response.headers["x-content-type-options"] == "nosniff"
+    name = "dashboard.html" if path == "/_fake/" else path.rpartition("/")[2]
+    assert response.content == (STATIC / name).read_bytes()
+    head = http.request("HEAD", path, key=None)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(response.content))
+    assert len(fake.calls) == 0  # serving files is not an API call
+
+
+def test_the_dashboard_page_may_load_nothing_from_elsewhere(http: Api) -> None:
+    response = http.get("/_fake/", key=None)
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    for directive in ("script-src", "style-src", "connect-src"):
+        assert f"{directive} 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_tofupay_js_may_be_loaded_by_a_page_of_any_origin(http: Api) -> None:
+    response = http.get("/js/v2/tofupay.js", key=None)
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "content-security-policy" not in response.headers
+
+
+@pytest.mark.parametrize("name", ["dashboard.html", "dashboard.css", "dashboard.js", "tofupay.js"])
+def test_the_shipped_files_name_no_other_server(name: str) -> None:
+    text = (STATIC / name).read_text(encoding="utf-8")
+    assert re.findall(r"(?:https?:)?//[\w.-]+\.\w", text) == []
+    assert "@import" not in text and "url(" not in text
+
+
+def test_without_the_slash_the_dashboard_redirects(http: Api) -> None:
+    response = http.get("/_fake", key=None)
+    assert response.status_code == 308
+    assert response.headers["location"] == "/_fake/"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/_fake/"),
+        ("DELETE", "/js/v2/tofupay.js"),
+        ("GET", "/_fake/static/missing.js"),
+        ("GET", "/_fake/static/../control.py"),
+        ("GET", "/_fake/static/"),
+    ],
+)
+def test_other_paths_near_the_files_are_not_found(http: Api, method: str, path: str) -> None:
+    response = http.request(method, path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["type"] == IRE
