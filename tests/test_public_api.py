@@ -12,6 +12,7 @@ PUBLIC = [
     "CallLog",
     "Clock",
     "FakeTofupay",
+    "FixtureError",
     "RecordedCall",
     "Response",
     "TofupayError",

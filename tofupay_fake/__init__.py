@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .core import DEFAULT_BASE_URL
     from .fake import FakeTofupay
+    from .fixtures import FixtureError
     from .request import Response
     from .errors import TofupayError
     from .recorder import CallLog, RecordedCall
@@ -25,6 +26,7 @@ __all__ = [
     "CallLog",
     "Clock",
     "FakeTofupay",
+    "FixtureError",
     "RecordedCall",
     "Response",
     "TofupayError",
@@ -36,6 +38,7 @@ _HOMES = {
     "Clock": ".clock",
     "DEFAULT_BASE_URL": ".core",
     "FakeTofupay": ".fake",
+    "FixtureError": ".fixtures",
     "RecordedCall": ".recorder",
     "Response": ".request",
     "TofupayError": ".errors",

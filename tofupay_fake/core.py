@@ -9,6 +9,7 @@ themselves (see :class:`tofupay_fake.fake.FakeTofupay`).
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import auth, changes, idempotency, messages, params, render, routes
+from .changes import Change
 from .clock import Clock, as_clock
 from .errors import TofupayError, invalid_request
 from .events import EventLog
@@ -32,6 +34,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_BODY_BYTES = 1024 * 1024
 
 Origin = tuple[str, str, int]
+#: An event a seeding request made, kept until the load succeeds: (created, livemode, change, key).
+HeldEvent = tuple[int, bool, Change, str]
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_BODY_BYTES", "Core", "Response", "check_body_size"]
 
@@ -177,10 +181,12 @@ class Core:
         query: str,
         headers: Headers,
         body: bytes,
+        held: list[HeldEvent] | None = None,
     ) -> tuple[str | None, params.Params, int, dict[str, Any], str | None, bool]:
         """Authenticate, route, decode once, replay or run the handler, record events.
 
         Returns (api key, params, status, body, its JSON or None, replayed).
+        ``held``: a seeding request's events go there instead (see :meth:`_seeding_answer`).
         """
         authorization = headers.get("authorization")
         pairs: list[tuple[str, str]] | None = None
@@ -234,7 +240,7 @@ class Core:
                 was = changes.before(account.customers.get(args["id"]))
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
             if route.writes:
-                self._record_changes(account, was, args.get("id") or payload["id"])
+                self._record_changes(account, was, args.get("id") or payload["id"], held=held)
             text = render.dumps(payload)
         except TofupayError as error:
             status, payload = error.status, error.body()
@@ -251,10 +257,17 @@ class Core:
         customer_id: str,
         *,
         seeded: bool = False,
+        held: list[HeldEvent] | None = None,
     ) -> None:
-        """Record an event per change a request (or a seeding helper) made to one customer."""
+        """Record an event per change a request (or a seeding helper) made to one customer.
+
+        With ``held``, the events are kept there instead, to be recorded later.
+        """
         now = account.customers.get(customer_id)
         for change in changes.changes(was, now):
+            if held is not None:
+                held.append((self.clock.now(), account.livemode, change, account.api_key))
+                continue
             self._events.record(
                 self._ids,
                 self.clock.now(),
@@ -263,6 +276,33 @@ class Core:
                 api_key=account.api_key,
                 seeded=seeded,
             )
+
+    def _seeding_answer(self, request: Request, held: list[HeldEvent]) -> tuple[int, str]:
+        """The API's answer to a seeding request (a fixture file's step): (status, JSON).
+
+        Exactly the answer :meth:`respond` would give, but the call is not
+        recorded, no request id is drawn, faults and latency do not apply, and
+        its events go to ``held`` (recorded as seeded by :meth:`_record_held`).
+        """
+        method, raw_path, query, headers, body = request
+        with self._lock:
+            try:
+                check_body_size(body)
+                path = routes.decode_path(raw_path)
+                *_, status, payload, text, _ = self._answer(
+                    method, raw_path, path, query, headers, body, held=held
+                )
+            except TofupayError as error:
+                status, payload, text = error.status, error.body(), None
+            return status, text if text is not None else render.dumps(payload)
+
+    def _record_held(self, held: list[HeldEvent]) -> None:
+        """Record the events of seeding requests, as seeded (never delivered to webhooks)."""
+        with self._lock:
+            for created, livemode, change, api_key in held:
+                self._events.record(
+                    self._ids, created, livemode, change, api_key=api_key, seeded=True
+                )
 
     def deliver_webhooks(self) -> None:
         """Deliver the auto-mode webhooks of the requests just answered (sync clients).
@@ -383,6 +423,22 @@ class Core:
                 livemode = self._store.account(auth.check_key(api_key, self.api_keys)).livemode
             details = cards.from_dict(params.from_python(fields), "card", self._env)
             return tokens.issue(api_key, livemode, details, self._env).id
+
+    def load_fixtures(
+        self, fixtures: str | os.PathLike[str] | Mapping[str, Any], *, api_key: str
+    ) -> dict[str, Any]:
+        """Build a world from a fixture file (the Stripe CLI's ``fixtures`` format); name -> answer.
+
+        ``fixtures``: a path to a JSON file or the document as a dict. Each step
+        runs as the API request it describes, under ``api_key``; a step with
+        ``repeat`` answers a list. Not recorded in :attr:`calls`; the events are
+        seeding events (not delivered to webhooks). Raises
+        :class:`~tofupay_fake.fixtures.FixtureError` naming the step and the
+        problem, and then leaves the fake exactly as it was.
+        """
+        from .fixtures import load
+
+        return load(self, fixtures, api_key=api_key)
 
     def customers(self, api_key: str | None = None) -> list[dict[str, Any]]:
         """Live customers, newest first, of one key (or of every key when None)."""
