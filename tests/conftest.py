@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import ssl
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -18,21 +20,31 @@ OTHER_KEY = "sk_test_otherAccount0000"
 LIVE_KEY = "sk_live_liveAccount000000"
 
 
-class Api:
-    """Sends requests through a real httpx client (sync or async) to the fake.
+#: One SSL context for every test client: loading the CA bundle costs ~100 ms a client.
+SSL_CONTEXT = ssl.create_default_context()
 
+
+class Api:
+    """Sends requests through a real httpx or httpx2 client (sync or async) to the fake.
+
+    ``mode`` is ``sync`` or ``async`` (httpx), ``httpx2`` or ``httpx2-async``.
     ``key=None`` sends no Authorization header; ``auth="bearer"`` sends the
     key as a Bearer token instead of Basic auth.
     """
 
     def __init__(self, mode: str, base_url: str = BASE) -> None:
         self.mode = mode
+        lib: Any = httpx
+        if mode.startswith("httpx2"):
+            import httpx2
+
+            lib = httpx2
         self._loop: asyncio.AbstractEventLoop | None = None
-        if mode == "async":
+        if mode.endswith("async"):
             self._loop = asyncio.new_event_loop()
-            self._client: Any = httpx.AsyncClient(base_url=base_url)
+            self._client: Any = lib.AsyncClient(base_url=base_url, verify=SSL_CONTEXT)
         else:
-            self._client = httpx.Client(base_url=base_url)
+            self._client = lib.Client(base_url=base_url, verify=SSL_CONTEXT)
 
     def request(
         self,
@@ -87,9 +99,25 @@ def fake() -> Iterator[FakeTofupay]:
         yield started
 
 
-#: How API scenarios reach the fake: in-process sync and async clients, and a
-#: real socket to the server (``tofupay-fake serve``'s app, in a thread).
-TRANSPORTS = ["sync", "async", "server"]
+#: How API scenarios reach the fake: every client library the fake intercepts, in
+#: process, and a real socket to the server (``tofupay-fake serve``'s app, in a
+#: thread). ``sync``/``async`` are httpx's clients.
+TRANSPORTS = [
+    "sync",
+    "async",
+    "httpx2",
+    "httpx2-async",
+    "requests",
+    "aiohttp",
+    "urllib",
+    "server",
+]
+#: Transports whose client is not httpx: adapters in tests/clients/.
+OTHER_CLIENTS = {
+    "requests": ("tests.clients.requests_client", "RequestsApi"),
+    "aiohttp": ("tests.clients.aiohttp_client", "AiohttpApi"),
+    "urllib": ("tests.clients.urllib_client", "UrllibApi"),
+}
 
 
 @pytest.fixture(scope="session")
@@ -99,30 +127,40 @@ def server() -> Iterator[ServerThread]:
         yield running
 
 
-def connect(request: pytest.FixtureRequest, mode: str, fake: FakeTofupay) -> Api:
+def connect(request: pytest.FixtureRequest, mode: str, fake: FakeTofupay) -> Any:
     """A client of ``fake`` over ``mode`` (one of :data:`TRANSPORTS`)."""
+    if mode in OTHER_CLIENTS:
+        module, name = OTHER_CLIENTS[mode]
+        return getattr(importlib.import_module(module), name)()
     if mode != "server":
         return Api(mode)
     running: ServerThread = request.getfixturevalue("server")
     running.app.fake = fake
-    return Api(mode, running.url)
+    return Api("sync", running.url)
 
 
 @pytest.fixture(params=TRANSPORTS)
 def api(request: pytest.FixtureRequest, fake: FakeTofupay) -> Iterator[Api]:
-    """The same scenario through httpx.Client, httpx.AsyncClient and the HTTP server."""
+    """The same scenario through every client library and the HTTP server."""
     client = connect(request, request.param, fake)
     yield client
     client.close()
 
 
+#: Where an httpx exception class injected by ``fail_next`` reaches the test as itself.
+HTTPX_IN_PROCESS = ("sync", "async")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run ``@pytest.mark.in_process`` tests over the in-process transports only."""
+    """Run ``@pytest.mark.in_process`` tests over httpx's in-process clients only."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        over_http = callspec is not None and "server" in callspec.params.values()
-        if over_http and item.get_closest_marker("in_process") is not None:
+        transport = None
+        if callspec is not None:
+            transport = callspec.params.get("api", callspec.params.get("api_with"))
+        elsewhere = transport is not None and transport not in HTTPX_IN_PROCESS
+        if elsewhere and item.get_closest_marker("in_process") is not None:
             dropped.append(item)
         else:
             kept.append(item)
@@ -134,8 +172,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "in_process: the scenario needs the in-process client (e.g. an exception "
-        "raised into it), so it does not run over the server transport",
+        "in_process: the scenario raises an httpx exception into the client, so it runs "
+        "over httpx's in-process clients only",
     )
 
 

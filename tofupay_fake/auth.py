@@ -46,7 +46,9 @@ def mask_authorization(value: str) -> str:
         except (ValueError, binascii.Error):
             return f"{scheme} ****"
         return f"{scheme} {mask_key(user)}:"
-    return "****" if not scheme else f"{scheme} ****" if credentials else scheme
+    if not credentials:  # one word: a key sent without a scheme, or a bare scheme
+        return scheme if scheme.lower() in ("basic", "bearer") else "****"
+    return f"{scheme} ****"
 
 
 def extract_key(authorization: str | None) -> str | None:

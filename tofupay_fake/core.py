@@ -199,7 +199,11 @@ class Core:
         except TofupayError:
             key = auth.extract_key(authorization)  # a malformed header: its 401
             found = _route_or_none(method, raw_path)
-            if found is None or not found[0].publishable or not (key is None or auth.is_publishable(key)):
+            if (
+                found is None
+                or not found[0].publishable
+                or not (key is None or auth.is_publishable(key))
+            ):
                 account_key = auth.check_key(key, self.api_keys)  # the 401 (or a 404 below)
                 route, args = routes.match(method, raw_path)
             else:
@@ -337,11 +341,11 @@ class Core:
         saw (status 0 for an exception).
         """
         with self._lock:
-            self._faults.add(
-                error, method=method, path=path, times=times, when=when, delay=delay
-            )
+            self._faults.add(error, method=method, path=path, times=times, when=when, delay=delay)
 
-    def latency(self, seconds: float, *, method: str | None = None, path: str | None = None) -> None:
+    def latency(
+        self, seconds: float, *, method: str | None = None, path: str | None = None
+    ) -> None:
         """Make every matching request wait ``seconds`` before its answer.
 
         The same filters again replace the wait; ``latency(0)`` with the same
@@ -519,7 +523,6 @@ class Core:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"<{name} seed={self.seed} base_url={self.base_url!r} calls={len(self._calls)}>"
-
 
 
 def origin_of(base_url: str) -> Origin:

@@ -412,7 +412,7 @@ def test_threads_and_asyncio_tasks_on_shared_customers_equal_a_serial_replay(rou
                 call.method,
                 call.path,
                 query="" if post else encoded,
-                headers={"Authorization": call.headers["authorization"]},
+                headers={"Authorization": f"Bearer {call.api_key}"},
                 body=encoded.encode() if post else b"",
             )
             assert (answer.status_code, answer.json()) == (call.status_code, call.response)

@@ -41,6 +41,7 @@ CONFLICT = (
     "(e.g. both {0}=... and {0}[...]=...)."
 )
 BOTH_CURSORS = "You may only specify one of these parameters: starting_after, ending_before."
+PUBLISHABLE = "This API call cannot be made with a publishable API key."
 TOO_SMALL = "This value must be greater than or equal to 1."
 TOO_LARGE = "This value must be less than or equal to 100."
 
@@ -55,11 +56,13 @@ TOO_LARGE = "This value must be less than or equal to 100."
         pytest.param("Bearer ", NO_KEY, id="bearer-empty", marks=pytest.mark.in_process),
         pytest.param("Basic", NO_KEY, id="basic-empty"),
         pytest.param("Basic OnB3", NO_KEY, id="basic-password-only"),
-        pytest.param("Bearer pk_test_abcdefgh", "Invalid API Key provided: pk_test_****efgh"),
-        pytest.param("Bearer pk_live_51HqAbcd", "Invalid API Key provided: pk_live_****Abcd"),
-        pytest.param("Bearer rk_test_abcd1234", "Invalid API Key provided: rk_test_****1234"),
+        pytest.param("Bearer pk_test_abcdefgh", PUBLISHABLE),
+        pytest.param("Bearer pk_live_51HqAbcd", PUBLISHABLE),
+        pytest.param("Bearer rk_test_abcd1234", "Invalid API Key provided: rk_test_****"),
+        pytest.param("Bearer rk_test_abcd12345678", "Invalid API Key provided: rk_test_****5678"),
         pytest.param("Bearer sk_test_", "Invalid API Key provided: sk_test_****"),
-        pytest.param("Bearer garbage-key", "Invalid API Key provided: ****-key"),
+        pytest.param("Bearer garbage-key", "Invalid API Key provided: ****"),
+        pytest.param("Bearer garbage-key-long", "Invalid API Key provided: ****long"),
         pytest.param("Bearer abcd", "Invalid API Key provided: ****"),
         pytest.param("Token sk_test_abc", MALFORMED, id="token-scheme"),
         pytest.param("Digest username=sk_test_abc", MALFORMED, id="digest-scheme"),
@@ -83,9 +86,9 @@ def test_authentication_errors(
 
 @pytest.mark.parametrize("auth", ["basic", "bearer"])
 def test_non_secret_key_is_masked_with_basic_auth_too(api: Api, auth: str) -> None:
-    response = api.post("/v1/customers", key="pk_test_qg15eqpUrbT6Gufhjq9ds0Jc", auth=auth)
+    response = api.post("/v1/customers", key="rk_test_qg15eqpUrbT6Gufhjq9ds0Jc", auth=auth)
     assert_error(
-        response, 401, "authentication_error", "Invalid API Key provided: pk_test_****s0Jc"
+        response, 401, "authentication_error", "Invalid API Key provided: rk_test_****s0Jc"
     )
 
 
@@ -94,9 +97,7 @@ def test_authentication_comes_before_params_and_body_checks(api: Api) -> None:
         api.post("/v1/customers", key=None, json={"a": 1}), 401, "authentication_error", NO_KEY
     )
     response = api.get("/v1/customers", key="pk_test_abcdefgh", params={"limit": "abc"})
-    assert_error(
-        response, 401, "authentication_error", "Invalid API Key provided: pk_test_****efgh"
-    )
+    assert_error(response, 401, "authentication_error", PUBLISHABLE)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +106,7 @@ def test_authentication_comes_before_params_and_body_checks(api: Api) -> None:
         (OTHER_KEY, "basic", "Invalid API Key provided: sk_test_****0000"),
         (OTHER_KEY, "bearer", "Invalid API Key provided: sk_test_****0000"),
         (LIVE_KEY, "basic", "Invalid API Key provided: sk_live_****0000"),
-        ("pk_test_abcdefgh", "bearer", "Invalid API Key provided: pk_test_****efgh"),
+        ("pk_test_abcdefgh", "bearer", PUBLISHABLE),
     ],
 )
 def test_allow_list_rejects_other_keys(
@@ -434,7 +435,7 @@ UNDECODABLE_QUERY = "Invalid request: the query string is not valid UTF-8 form e
         pytest.param("GET", "/v1/x\ud800", "", BEARER, 404, (IRE, "Unrecognized request URL (GET: /v1/x\\ud800).", None), id="surrogate-url"),
         pytest.param("POST", "/v1/customers", "description=\ud800", BEARER, 400, (IRE, UNDECODABLE_QUERY, None), id="surrogate-description"),
         pytest.param("POST", "/v1/customers", "email=\udcff@x.io", BEARER, 400, (IRE, UNDECODABLE_QUERY, None), id="surrogate-email"),
-        pytest.param("GET", "/v1/customers", "", {"Authorization": "Bearer sk_test_abcdef\ud800"}, 401, ("authentication_error", "Invalid API Key provided: sk_test_****def\\ud800", None), id="surrogate-key"),
+        pytest.param("GET", "/v1/customers", "", {"Authorization": "Bearer sk_test_abcdefghijk\ud800"}, 401, ("authentication_error", "Invalid API Key provided: sk_test_****ijk\\ud800", None), id="surrogate-key"),
     ],
 )  # fmt: skip
 def test_direct_handle_never_crashes_on_undecodable_text(

@@ -210,16 +210,19 @@ def test_stopping_out_of_order_beside_respx_leaves_httpx_as_it_was() -> None:
     assert len(fake.calls) == 0
 
 
-def test_many_fakes_start_and_stop_in_any_order() -> None:
+def test_two_fakes_on_one_origin_cannot_both_be_started() -> None:
     first, second = FakeTofupay(), FakeTofupay(seed=2)
     with httpx.Client(base_url="https://api.tofupay.com", auth=("sk_test_x", "")) as client:
         first.start()
-        second.start()  # the newest started answers its origin
-        assert created(client) == 200
+        with pytest.raises(RuntimeError) as refused:
+            second.start()
+        assert repr(first) in str(refused.value) and repr(second) in str(refused.value)
+        assert created(client) == 200  # the first still answers
         first.stop()
+        second.start()  # once the first is stopped
         assert created(client) == 200
         second.stop()
-    assert (len(first.calls), len(second.calls)) == (0, 2)
+    assert (len(first.calls), len(second.calls)) == (1, 1)
     assert (httpx.Client._transport_for_url, httpx.AsyncClient._transport_for_url) == (
         ORIGINAL_LOOKUPS
     )

@@ -47,7 +47,9 @@ class LoopbackServer:
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self._sock.close()
-                raise RuntimeError(f"tofupay_fake: the server for fake.url did not start ({self.url})")
+                raise RuntimeError(
+                    f"tofupay_fake: the server for fake.url did not start ({self.url})"
+                )
             time.sleep(0.002)
 
     def stop(self) -> None:
