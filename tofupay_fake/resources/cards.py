@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import messages, params
+from ..clock import utc
 from ..errors import TofupayError, invalid_request
 from ..ids import ALPHABET
 from ..params import Value
@@ -174,13 +174,18 @@ def _card_error(code: str, message: str, param: str) -> TofupayError:
 
 
 def year_of(timestamp: int) -> int:
-    """The calendar year (UTC) of a Unix time."""
-    return time.gmtime(timestamp).tm_year
+    """The calendar year (UTC) of a Unix time, 1970..9999."""
+    return utc(timestamp).tm_year
+
+
+def next_year(timestamp: int) -> int:
+    """The year after ``timestamp``'s, never past 9999 (card years have four digits)."""
+    return min(year_of(timestamp) + 1, 9999)
 
 
 def check_expiry(month: int, year: int, env: Env) -> None:
     """402 ``invalid_expiry_year`` / ``invalid_expiry_month`` for a date before the clock's."""
-    now = time.gmtime(env.clock.now())
+    now = utc(env.clock.now())
     if year < now.tm_year:
         raise _card_error("invalid_expiry_year", messages.INVALID_EXPIRY_YEAR, "exp_year")
     if year == now.tm_year and month < now.tm_mon:
@@ -235,8 +240,14 @@ def from_dict(raw: Value, param: str, env: Env) -> CardDetails:
 
 
 def token_details(number: str, env: Env) -> CardDetails:
-    """The card behind a test token: expires in March of next year, cvc given."""
-    return CardDetails(number, 3, year_of(env.clock.now()) + 1, True)
+    """The card behind a test token: expires in March of the clock's next year, cvc given.
+
+    In the year 9999 (no next year has four digits) it expires that December.
+    """
+    year = year_of(env.clock.now())
+    if year >= 9999:
+        return CardDetails(number, 12, 9999, True)
+    return CardDetails(number, 3, year + 1, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +290,7 @@ def check_attachable(number: str, exp_month: int, exp_year: int, env: Env) -> No
     known = TEST_NUMBERS.get(number)
     if known is not None and known.decline is not None:
         raise known.decline.error()
-    now = time.gmtime(env.clock.now())
+    now = utc(env.clock.now())
     if (exp_year, exp_month) < (now.tm_year, now.tm_mon):
         raise _EXPIRED.error()
 
@@ -326,8 +337,9 @@ def _set_address_checks(card: Card) -> None:
 def attach(account: Account, customer: str, source: Source, env: Env) -> Card:
     """The card a resolved source gives this customer; an issued token is used up."""
     if source.token is not None:
+        # Replaced, not changed in place: a snapshot may share the record.
         token = env.store.tokens[source.token]
-        token.used = True
+        env.store.tokens[source.token] = dataclasses.replace(token, used=True)
         card = token_card(token, account.api_key, customer)
     else:
         assert source.details is not None
