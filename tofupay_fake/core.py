@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import auth, changes, idempotency, messages, params, render, routes
@@ -27,6 +27,9 @@ from .recorder import CallLog
 from .request import EMPTY_HEADERS, Headers, Request, Response
 from .resources import Env, cards, customers, tokens
 from .store import Account, Store
+
+if TYPE_CHECKING:
+    from .deliveries import Webhooks
 
 DEFAULT_BASE_URL = "https://api.tofupay.com"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -308,14 +311,33 @@ class Core:
                     self._ids, created, livemode, change, api_key=api_key, seeded=True
                 )
 
+    _webhooks: Webhooks | None = None
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Webhooks into the application under test: ``deliver_to``, ``flush``, ``deliveries``."""
+        if self._webhooks is None:
+            with self._lock:
+                if self._webhooks is None:
+                    from .deliveries import Webhooks
+
+                    self._webhooks = Webhooks(self)
+        return self._webhooks
+
     def deliver_webhooks(self) -> None:
         """Deliver the auto-mode webhooks of the requests just answered (sync clients).
 
         Transports call it after each answer, before the client call returns.
         """
+        webhooks = self._webhooks
+        if webhooks is not None and webhooks.auto_pending:
+            webhooks.deliver_auto()
 
     async def adeliver_webhooks(self) -> None:
         """:meth:`deliver_webhooks` for asyncio clients."""
+        webhooks = self._webhooks
+        if webhooks is not None and webhooks.auto_pending:
+            await webhooks.adeliver_auto()
 
     def fail_next(
         self,
@@ -519,6 +541,8 @@ class Core:
             self._ids.reset()
             self.clock.reset()
             self._faker = None
+            if self._webhooks is not None:
+                self._webhooks.reset()
 
     def __repr__(self) -> str:
         name = type(self).__name__

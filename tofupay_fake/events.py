@@ -12,7 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from . import render
 from .changes import Change
@@ -22,6 +22,30 @@ if TYPE_CHECKING:
 
 #: Events kept unencoded at most (then encoded all at once, as a read would).
 _PENDING_LIMIT = 256
+
+#: Every event type the fake records, in the order a customer's life meets them.
+TYPES = (
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "customer.source.created",
+    "customer.source.updated",
+    "customer.source.deleted",
+)
+
+
+class Recorded(NamedTuple):
+    """One event as a listener hears of it: its id, type, JSON and where it came from.
+
+    ``api_key``: the account it belongs to; ``seeded``: made by a seeding
+    helper (it describes the world a test starts from, and is not delivered).
+    """
+
+    id: str
+    type: str
+    text: str
+    api_key: str | None
+    seeded: bool
 
 
 def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
@@ -69,12 +93,13 @@ class EventLog(Sequence[dict[str, Any]]):
 
     def __init__(self, encoded: list[str] | None = None, *, limit: int | None = None) -> None:
         """``limit``: keep only the newest events (server mode, so memory stays flat)."""
+        self.limit = limit
         self._encoded: list[str] | deque[str] = (
             (encoded if encoded is not None else [])
             if limit is None
             else deque(encoded or (), limit)
         )
-        self._listeners: list[Callable[[str], None]] = []
+        self._listeners: list[Callable[[Recorded], None]] = []
         #: Recorded, not yet given an id and encoded: (ids, created, livemode, change).
         self._pending: list[tuple[IdFactory, int, bool, Change]] = []
         self._lock = threading.RLock()
@@ -101,10 +126,12 @@ class EventLog(Sequence[dict[str, Any]]):
                     self._settle()  # a long run keeps text, not dicts the GC must walk
                 return
             self._settle()
-            text = encode(ids.new("evt"), created, livemode, change)
+            ident = ids.new("evt")
+            text = encode(ident, created, livemode, change)
             self._encoded.append(text)
-            for listener in self._listeners:
-                listener(text)
+            heard = Recorded(ident, change[0], text, api_key, seeded)
+            for listener in list(self._listeners):
+                listener(heard)
 
     def _settle(self) -> list[str] | deque[str]:
         """The JSON of every event, the pending ones encoded now (listeners never hear of them)."""
@@ -121,7 +148,22 @@ class EventLog(Sequence[dict[str, Any]]):
         It runs under the fake's lock, so it must only hand the event on
         (server mode queues it for webhook delivery).
         """
-        self._listeners.append(listener)
+        self.listen(lambda heard: listener(heard.text))
+
+    def listen(self, listener: Callable[[Recorded], None]) -> None:
+        """Call ``listener(recorded)`` for each event recorded from now on (see :class:`Recorded`).
+
+        Like :meth:`subscribe`, it runs under the fake's lock: it must only
+        hand the event on.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[Recorded], None]) -> None:
+        """Stop calling ``listener`` (idempotent)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...

@@ -38,8 +38,17 @@ def _digest(payload: bytes, secret: str, timestamp: int) -> str:
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
+#: Digits a timestamp may have (Unix times have 10 for centuries yet).
+_MAX_DIGITS = 15
+
+
 def _parse(header: str) -> tuple[int, list[str]]:
     """The timestamp and the ``v1`` signatures of a header; other schemes are ignored."""
+    if not isinstance(header, str):
+        raise SignatureError(
+            f"The {HEADER} header must be a string 't=<unix time>,v1=<hex>', "
+            f"got {type(header).__name__}"
+        )
     if not header.strip():
         raise SignatureError(f"The {HEADER} header is empty or missing")
     stamps: list[str] = []
@@ -54,7 +63,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
     if len(stamps) != 1:
         found = "No timestamp (t=)" if not stamps else "More than one timestamp (t=)"
         raise SignatureError(f"{found} in the {HEADER} header; expected 't=<unix time>,v1=<hex>'")
-    if not (stamps[0].isascii() and stamps[0].isdigit()):
+    if not (stamps[0].isascii() and stamps[0].isdigit()) or len(stamps[0]) > _MAX_DIGITS:
         raise SignatureError(
             f"The timestamp t={stamps[0][:20]!r} in the {HEADER} header is not a whole number"
         )
@@ -68,12 +77,26 @@ def verify(payload: bytes | str, header: str, secret: str, tolerance: int = 300)
 
     Any one ``v1`` entry may match. The timestamp may be at most ``tolerance``
     seconds from now, in the past or the future; ``tolerance <= 0`` turns the age
-    check off. Raises ``SignatureError`` on a bad signature, or when a correctly
-    signed payload is not a JSON object.
+    check off. Raises ``SignatureError`` (and nothing else, whatever the header
+    and payload hold) on a missing, malformed, bad or stale signature, or when
+    a correctly signed payload is not a JSON object; a secret that is not a
+    string is a TypeError.
     """
-    body = payload.encode("utf-8") if isinstance(payload, str) else payload
+    if isinstance(payload, str):
+        body = payload.encode("utf-8", "surrogatepass")
+    elif isinstance(payload, (bytes, bytearray, memoryview)):
+        body = bytes(payload)
+    else:
+        raise SignatureError(
+            f"The payload must be the request body as bytes, got {type(payload).__name__}"
+        )
+    if not isinstance(secret, str):
+        raise TypeError(f"The secret must be a string (whsec_...), got {type(secret).__name__}")
     timestamp, signatures = _parse(header)
-    expected = _digest(body, secret, timestamp).encode("ascii")
+    try:
+        expected = _digest(body, secret, timestamp).encode("ascii")
+    except UnicodeEncodeError:
+        raise SignatureError("The secret is not encodable text") from None
     if not any(hmac.compare_digest(expected, s.encode("utf-8", "replace")) for s in signatures):
         raise SignatureError("No signature matches the payload and secret")
     skew = int(time.time()) - timestamp
@@ -84,6 +107,8 @@ def verify(payload: bytes | str, header: str, secret: str, tolerance: int = 300)
         )
     try:
         event = json.loads(body)
+    except RecursionError:
+        raise SignatureError("The signed payload is JSON nested too deeply") from None
     except ValueError as exc:
         raise SignatureError(f"The signed payload is not valid JSON: {exc}") from None
     if not isinstance(event, dict):

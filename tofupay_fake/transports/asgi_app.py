@@ -79,6 +79,7 @@ class App:
             answer = self.fake.handle(
                 method, path, query=query, headers=headers, body=body, raise_exceptions=False
             )
+            await self.fake.adeliver_webhooks()  # auto-mode webhooks, before the client has its answer
             raw = [
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
                 for name, value in answer.headers
