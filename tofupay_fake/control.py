@@ -203,6 +203,69 @@ def customers(fake: FakeTofupay, fields: params.Params) -> Answer:
     return 200, {"object": "list", "data": made}
 
 
+def add_webhook(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """``POST /_fake/webhooks``: deliver the events of API requests to ``url`` from now on.
+
+    ``secret`` signs them; optional ``events`` (globs, a list or one string
+    with commas) and ``api_key`` (one account) narrow them. Each event is
+    delivered before the request that caused it is answered.
+    """
+    from . import deliveries
+
+    params.check_known(fields, ("url", "secret", "events", "api_key"))
+    for name in ("url", "secret"):
+        if name not in fields:
+            raise invalid_request(messages.MISSING_PARAM.format(name=name), name)
+    url = params.required_string(fields["url"], "url")
+    secret = params.required_string(fields["secret"], "secret")
+    events: list[str] | None = None
+    if "events" in fields and fields["events"] != "":
+        raw = fields["events"]
+        if isinstance(raw, str):
+            events = [glob.strip() for glob in raw.split(",")]
+        else:
+            events = params.string_list(raw, "events")
+    api_key = _optional_string(fields, "api_key")
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("url", lambda: deliveries.check_url(url)),
+        ("events", lambda: deliveries.check_events(events)),
+        ("api_key", lambda: deliveries.check_api_key(api_key)),
+    ]
+    for name, check in checks:
+        try:
+            check()
+        except (TypeError, ValueError) as exc:
+            raise invalid_request(str(exc), name) from None
+    try:
+        endpoint = fake.webhooks.deliver_to(
+            url=url, secret=secret, events=events, api_key=api_key, mode="auto"
+        )
+    except (TypeError, ValueError) as exc:
+        raise invalid_request(str(exc), "url") from None
+    return 200, {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": list(endpoint.events) if endpoint.events is not None else ["*"],
+    }
+
+
+def webhook_deliveries(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """``GET /_fake/webhooks/deliveries``: every try, oldest first; ``limit``: the newest N."""
+    params.check_known(fields, ("limit",))
+    limit = _limit(fields)
+    data = [
+        {
+            "event_id": delivery.event_id,
+            "type": delivery.type,
+            "url": delivery.endpoint.url,
+            "status": delivery.status,
+            "attempt": delivery.attempt,
+        }
+        for delivery in _newest(fake.webhooks.deliveries, limit)
+    ]
+    return 200, {"object": "list", "data": data}
+
+
 def _flag(value: params.Value, name: str) -> bool:
     if value not in ("true", "false"):
         raise invalid_request(messages.CONTROL_BAD_FLAG.format(name=name), name)
@@ -225,6 +288,8 @@ ENDPOINTS: Mapping[tuple[str, str], Handler] = {
     ("GET", "/_fake/events"): events,
     ("GET", "/_fake/faults"): faults,
     ("GET", "/_fake/customers"): list_customers,
+    ("POST", "/_fake/webhooks"): add_webhook,
+    ("GET", "/_fake/webhooks/deliveries"): webhook_deliveries,
 }
 
 

@@ -27,6 +27,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 DEFAULT_HISTORY = 10_000
 #: Seconds a stopping server lets requests in progress finish before dropping their connections.
+#: The environment variable holding the webhook secret, so that it stays off the command line.
+SECRET_VARIABLE = "TOFUPAY_WEBHOOK_SECRET"
 GRACE = 2.0
 #: Seconds after the first SIGINT/SIGTERM when the process exits 0, whatever still runs.
 HARD_STOP = 4.5
@@ -83,7 +85,10 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--webhook-url", metavar="URL", help="POST every event to this URL, signed")
     serve.add_argument(
-        "--webhook-secret", metavar="whsec_...", help="secret of the Tofupay-Signature header"
+        "--webhook-secret",
+        metavar="whsec_...",
+        help=f"secret of the Tofupay-Signature header (default: ${SECRET_VARIABLE}, which keeps "
+        "it off the command line that ps shows)",
     )
     serve.add_argument(
         "--log-level",
@@ -113,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             return _fail(f"--clock: {exc}")
     if importlib.util.find_spec("uvicorn") is None:
+    if args.webhook_url and not args.webhook_secret:
+        args.webhook_secret = os.environ.get(SECRET_VARIABLE) or None
         return _fail(INSTALL_HINT)
     return serve(args)
 
