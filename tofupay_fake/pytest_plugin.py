@@ -16,11 +16,12 @@ if TYPE_CHECKING:
     from tofupay_fake.core import FakeTofupay
 
 MARKER = (
-    "tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False): configure the "
-    "tofupay fixture: a fixed seed, N Faker customers for each key in api_keys, an "
-    "allow-list of secret keys, and strict token checking."
+    "tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False, clock=None): "
+    "configure the tofupay fixture: a fixed seed, N Faker customers for each key in "
+    "api_keys, an allow-list of secret keys, strict token checking, and the clock's start "
+    "(a Unix time, an ISO date or datetime, or 'wall'; default: ini tofupay_clock)."
 )
-MARKER_KWARGS = ("seed", "customers", "api_keys", "strict_tokens")
+MARKER_KWARGS = ("seed", "customers", "api_keys", "strict_tokens", "clock")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,10 +40,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=True,
     )
+    parser.addini(
+        "tofupay_clock",
+        "start of the tofupay fixture's clock: a Unix time, an ISO date or datetime, or wall "
+        "(default: 1421056271, 2015-01-12)",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    ini_clock(config)  # a bad ini value stops the session before any test runs
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -102,6 +110,20 @@ def base_seed(config: pytest.Config) -> int:
         raise pytest.UsageError(f"tofupay_seed must be an integer, got {raw!r}") from None
 
 
+def ini_clock(config: pytest.Config) -> str | None:
+    """The ``tofupay_clock`` ini value (checked), or None when unset."""
+    raw = str(config.getini("tofupay_clock")).strip()
+    if not raw:
+        return None
+    from tofupay_fake.clock import parse_clock  # small: no HTTP library, no Faker
+
+    try:
+        parse_clock(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"tofupay_clock: {exc}") from None
+    return raw
+
+
 def seed_for(nodeid: str, base: int) -> int:
     """A test's seed: stable for its node id and the base seed, in any order or worker."""
     digest = hashlib.sha256(f"{base}\0{nodeid}".encode()).digest()
@@ -125,6 +147,13 @@ def marker_options(marker: pytest.Mark | None) -> dict[str, Any]:
             f"it takes {', '.join(MARKER_KWARGS)}",
             pytrace=False,
         )
+    if marker.kwargs.get("clock") is not None:
+        from tofupay_fake.clock import parse_clock
+
+        try:
+            parse_clock(marker.kwargs["clock"])
+        except ValueError as exc:
+            pytest.fail(f"@pytest.mark.tofupay(clock=...): {exc}", pytrace=False)
     return dict(marker.kwargs)
 
 
@@ -144,7 +173,15 @@ def tofupay(request: pytest.FixtureRequest) -> Iterator[FakeTofupay]:
             "@pytest.mark.tofupay(customers=N) needs api_keys=[...] to seed them under",
             pytrace=False,
         )
-    fake = FakeTofupay(seed, api_keys=api_keys, strict_tokens=options.get("strict_tokens", False))
+    clock = options.get("clock")
+    if clock is None:
+        clock = ini_clock(request.config)
+    fake = FakeTofupay(
+        seed,
+        clock=clock,
+        api_keys=api_keys,
+        strict_tokens=options.get("strict_tokens", False),
+    )
     for key in api_keys or ():
         fake.seed_customers(customers, api_key=key)
     with fake:

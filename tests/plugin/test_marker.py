@@ -45,7 +45,10 @@ def test_marker_is_registered(sub: pytest.Pytester) -> None:
     result = sub.runpytest("--markers")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False):*"]
+        [
+            "@pytest.mark.tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False, "
+            "clock=None*"
+        ]
     )
 
 
