@@ -7,21 +7,26 @@ imports nothing of tofupay_fake, httpx, respx or faker until the fixture runs.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from tofupay_fake.core import FakeTofupay
+    from tofupay_fake.fake import FakeTofupay
 
 MARKER = (
-    "tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False, clock=None): "
+    "tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False, clock=None, "
+    "fixtures=None): "
     "configure the tofupay fixture: a fixed seed, N Faker customers for each key in "
     "api_keys, an allow-list of secret keys, strict token checking, and the clock's start "
-    "(a Unix time, an ISO date or datetime, or 'wall'; default: ini tofupay_clock)."
+    "(a Unix time, an ISO date or datetime, or 'wall'; default: ini tofupay_clock). "
+    "fixtures='world.json' loads a fixture file (relative to the test file's folder) under "
+    "each key in api_keys, or sk_test_tofupay."
 )
-MARKER_KWARGS = ("seed", "customers", "api_keys", "strict_tokens", "clock")
+MARKER_KWARGS = ("seed", "customers", "api_keys", "strict_tokens", "clock", "fixtures")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +38,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="base seed of the tofupay fixture (default: ini tofupay_seed, else 0)",
     )
     parser.addini("tofupay_seed", "base seed of the tofupay fixture", default="0")
+    parser.addini(
+        "tofupay_block",
+        "make any request to api.tofupay.com that no started fake answers fail in the client "
+        "(default: false)",
+        type="bool",
+        default=False,
+    )
     parser.addini(
         "tofupay_report",
         "add a 'tofupay calls' section, listing the calls made, to the report of a failing "
@@ -48,8 +60,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+BLOCKED = (
+    "tofupay_fake: a request to {host} was stopped because tofupay_block is on and no started "
+    "fake answers it. Use the tofupay fixture in this test (def test_x(tofupay): ...), or "
+    "start a FakeTofupay around the call."
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    if config.getini("tofupay_block"):
+        from tofupay_fake.core import DEFAULT_BASE_URL, origin_of
+        from tofupay_fake.transports import intercept
+
+        host = origin_of(DEFAULT_BASE_URL)[1]
+        intercept.guard(host, BLOCKED.format(host=host))
+        config.add_cleanup(lambda: intercept.unguard(host))
     ini_clock(config)  # a bad ini value stops the session before any test runs
 
 
@@ -154,13 +180,41 @@ def marker_options(marker: pytest.Mark | None) -> dict[str, Any]:
             parse_clock(marker.kwargs["clock"])
         except ValueError as exc:
             pytest.fail(f"@pytest.mark.tofupay(clock=...): {exc}", pytrace=False)
+    fixtures = marker.kwargs.get("fixtures")
+    if fixtures is not None and not _fixture_files(fixtures):
+        pytest.fail(
+            "@pytest.mark.tofupay(fixtures=...) takes a fixture file's path (relative to the "
+            f"test file's folder), a list of paths, or the document as a dict; got {fixtures!r}",
+            pytrace=False,
+        )
     return dict(marker.kwargs)
+
+
+def _fixture_files(value: Any) -> list[Any]:
+    """The marker's ``fixtures`` as a list of paths and documents; [] when it is neither."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if items and all(isinstance(item, (str, os.PathLike, dict)) for item in items):
+        return items
+    return []
+
+
+def load_marker_fixtures(fake: FakeTofupay, value: Any, folder: Path, keys: Any) -> None:
+    """Load the marker's fixture files (relative to ``folder``) under each key, in order."""
+    from tofupay_fake.fixtures import DEFAULT_KEY, FixtureError
+
+    for key in keys or [DEFAULT_KEY]:
+        for item in _fixture_files(value):
+            source = item if isinstance(item, dict) else folder / item
+            try:
+                fake.load_fixtures(source, api_key=key)
+            except FixtureError as exc:
+                pytest.fail(f"@pytest.mark.tofupay(fixtures=...): {exc}", pytrace=False)
 
 
 @pytest.fixture
 def tofupay(request: pytest.FixtureRequest) -> Iterator[FakeTofupay]:
     """A started :class:`~tofupay_fake.FakeTofupay`: httpx calls to the API hit it."""
-    from tofupay_fake.core import FakeTofupay
+    from tofupay_fake.fake import FakeTofupay
 
     options = marker_options(request.node.get_closest_marker("tofupay"))
     seed = options.get("seed")
@@ -184,5 +238,7 @@ def tofupay(request: pytest.FixtureRequest) -> Iterator[FakeTofupay]:
     )
     for key in api_keys or ():
         fake.seed_customers(customers, api_key=key)
+    if options.get("fixtures") is not None:
+        load_marker_fixtures(fake, options["fixtures"], request.node.path.parent, api_keys)
     with fake:
         yield fake

@@ -13,12 +13,14 @@ import logging
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from .serving import INSTALL_HINT, bind
 
 if TYPE_CHECKING:
     from ..fake import FakeTofupay
@@ -26,16 +28,12 @@ if TYPE_CHECKING:
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 DEFAULT_HISTORY = 10_000
-#: Seconds a stopping server lets requests in progress finish before dropping their connections.
 #: The environment variable holding the webhook secret, so that it stays off the command line.
 SECRET_VARIABLE = "TOFUPAY_WEBHOOK_SECRET"
+#: Seconds a stopping server lets requests in progress finish before dropping their connections.
 GRACE = 2.0
 #: Seconds after the first SIGINT/SIGTERM when the process exits 0, whatever still runs.
 HARD_STOP = 4.5
-INSTALL_HINT = (
-    "tofupay-fake serve needs the server extra (uvicorn). Install it with:\n"
-    "    pip install 'tofupay-fake[server]'"
-)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -83,6 +81,21 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--strict-tokens", action="store_true", help="reject token ids the fake did not issue"
     )
+    serve.add_argument(
+        "--fixtures",
+        action="append",
+        metavar="FILE",
+        help="load this fixture file (the Stripe CLI's fixtures format) before serving; "
+        "repeat for more, loaded in order",
+    )
+    serve.add_argument(
+        "--fixtures-key",
+        action="append",
+        dest="fixtures_keys",
+        metavar="KEY",
+        help="secret key to load the fixtures under (repeat for more); default: each "
+        "--api-key, else sk_test_tofupay",
+    )
     serve.add_argument("--webhook-url", metavar="URL", help="POST every event to this URL, signed")
     serve.add_argument(
         "--webhook-secret",
@@ -103,9 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit status."""
     args = parser().parse_args(argv)
     if args.webhook_url and not args.webhook_secret:
+        args.webhook_secret = os.environ.get(SECRET_VARIABLE) or None
+    if args.webhook_url and not args.webhook_secret:
         return _fail("--webhook-url needs --webhook-secret (whsec_...) to sign deliveries.")
     if args.webhook_secret and not args.webhook_url:
         return _fail("--webhook-secret is only used with --webhook-url.")
+    if args.fixtures_keys and not args.fixtures:
+        return _fail("--fixtures-key is only used with --fixtures.")
     if args.history < 0:
         return _fail(f"--history must be 0 (keep all) or more, got {args.history}.")
     if not 0 <= args.port <= 65535:
@@ -118,8 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             return _fail(f"--clock: {exc}")
     if importlib.util.find_spec("uvicorn") is None:
-    if args.webhook_url and not args.webhook_secret:
-        args.webhook_secret = os.environ.get(SECRET_VARIABLE) or None
         return _fail(INSTALL_HINT)
     return serve(args)
 
@@ -148,6 +163,10 @@ def serve(args: argparse.Namespace) -> int:
         strict_tokens=args.strict_tokens,
         history=args.history or None,
     )
+    problem = _load_fixtures(fake, args.fixtures or (), args.fixtures_keys or args.api_keys)
+    if problem is not None:  # loaded before webhooks are wired: a world, not news
+        sock.close()
+        return _fail(problem)
     on_shutdown = None
     if args.webhook_url:
         try:
@@ -164,21 +183,19 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (IPv4 or IPv6)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio turns Nagle off only for such sockets, and
-    # with Nagle on every keep-alive response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
+def _load_fixtures(
+    fake: FakeTofupay, files: Sequence[str], keys: Sequence[str] | None
+) -> str | None:
+    """Load each fixture file under each key, in order; what went wrong, else None."""
+    from ..fixtures import DEFAULT_KEY, FixtureError
+
+    for key in dict.fromkeys(keys or [DEFAULT_KEY]):
+        for path in files:
+            try:
+                fake.load_fixtures(path, api_key=key)
+            except FixtureError as exc:
+                return f"--fixtures: {exc}"
+    return None
 
 
 def _deliver_webhooks(fake: FakeTofupay, url: str, secret: str) -> Any:
@@ -219,11 +236,16 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
                 await asyncio.sleep(0)  # let the dropped requests' tasks see the disconnect
 
         def drop_connections(self) -> None:
-            """Abort every connection still open: its request ends as a client disconnect."""
+            """Reset every connection still open: its request ends as a client disconnect."""
             for connection in list(self.server_state.connections):
                 transport = getattr(connection, "transport", None)
-                if transport is not None:
-                    transport.abort()
+                if transport is None:
+                    continue
+                sock = transport.get_extra_info("socket")
+                if sock is not None:  # a reset, not a FIN after the unsent answer trickles out
+                    with contextlib.suppress(OSError):
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
+                transport.abort()
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
@@ -251,6 +273,9 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
         timeout_graceful_shutdown=GRACE + 1.0,
     )
     return Server(config)
+
+
+_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close with a reset
 
 
 class _QuietCancel(logging.Filter):

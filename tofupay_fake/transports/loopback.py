@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .asgi_app import make_app
-from .cli import INSTALL_HINT, bind
+from .serving import INSTALL_HINT, bind
 
 if TYPE_CHECKING:
     from ..core import Core
