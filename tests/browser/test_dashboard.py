@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, screenshot
-from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
 
 pytestmark = pytest.mark.browser
@@ -25,12 +24,14 @@ VIEWS = ("customers", "calls", "events", "webhooks", "faults")
 
 @pytest.fixture
 def served() -> Iterator[tuple[FakeTofupay, str]]:
-    """A fake with two accounts' customers, served on a loopback port."""
+    """A fake with two accounts' customers, served at ``fake.url``."""
     fake = FakeTofupay(seed=7)
     fake.add_customer(KEY, email="grace@example.com", description="Seeded")
     fake.add_customer(OTHER_KEY, email="linus@example.org", metadata={"tier": "gold"})
-    with ServerThread(fake) as server:
-        yield fake, server.url
+    try:
+        yield fake, fake.url
+    finally:
+        fake.stop()
 
 
 def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(

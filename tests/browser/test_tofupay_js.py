@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageServer, screenshot
-from tests.server_thread import ServerThread
 from tests.spec_cards import ATTACHING, DECLINES
 from tofupay_fake import FakeTofupay
 
@@ -67,12 +66,14 @@ CHECKOUT = """<!doctype html>
 
 @pytest.fixture
 def shop() -> Iterator[tuple[FakeTofupay, str, str]]:
-    """The fake served on one loopback port, the shop's checkout page on another."""
+    """The fake served at ``fake.url``, the shop's checkout page on another loopback port."""
     fake = FakeTofupay(seed=2015)
-    with ServerThread(fake) as server:
-        page = CHECKOUT.format(fake=server.url, publishable=PUBLISHABLE)
+    try:
+        page = CHECKOUT.format(fake=fake.url, publishable=PUBLISHABLE)
         with PageServer({"/checkout": page}) as pages:
-            yield fake, server.url, pages.url + "/checkout"
+            yield fake, fake.url, pages.url + "/checkout"
+    finally:
+        fake.stop()
 
 
 def pay(page: Page, number: str, *, cvc: str = "123", month: str = "12") -> dict[str, Any]:

@@ -125,7 +125,8 @@
       callback(request.status, body);
     };
     request.onerror = function () {
-      callback(0, connectionError("Could not connect to " + origin + "."));
+      callback(0, connectionError("Could not reach " + origin + "/v1/tokens: the connection " +
+        "failed, or the answer did not allow this page's origin (CORS)."));
     };
     request.send(encode(merged, publishableKey));
   }
