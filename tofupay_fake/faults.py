@@ -91,7 +91,7 @@ class Fault:
     def trigger(self) -> TofupayError | InjectedException:
         """The error to raise for this fault."""
         if isinstance(self.error, type) or self.error in NETWORK:
-            return InjectedException(self.error, self.delay)  # type: ignore[arg-type]
+            return InjectedException(self.error, self.delay)
         return error_for(self.error)
 
     def describe(self) -> dict[str, object]:

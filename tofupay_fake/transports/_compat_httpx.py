@@ -1,6 +1,6 @@
 """The one place that reads httpx's (and httpx2's) private parts, for speed.
 
-Checked on httpx 0.27.0–0.28.1 and httpx2 2.0–2.16 (httpx2 is httpx's fork
+Checked on httpx 0.27.0 to 0.28.1 and httpx2 2.0 to 2.16 (httpx2 is httpx's fork
 and keeps these internals):
 
 - ``Client._transport_for_url`` / ``AsyncClient._transport_for_url``: the

@@ -4,7 +4,7 @@ ASGI has no message for "drop this connection"; an app that returns without
 answering gets a 500 sent for it. For the server's ``connection_error`` and
 ``timeout`` faults the app closes the request's transport itself: uvicorn's
 ``send`` callable is a bound method of its request cycle, which holds the
-asyncio transport and a ``disconnected`` flag (checked on uvicorn 0.30–0.54,
+asyncio transport and a ``disconnected`` flag (checked on uvicorn 0.30 to 0.54,
 the h11 and httptools protocols). Under another server the fallback is to
 return unanswered, which that server turns into its own error answer.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 async def close_unanswered(send: Callable[[Any], Awaitable[None]]) -> None:
     """Close the connection of the request ``send`` belongs to, sending nothing."""
-    cycle = getattr(send, "__self__", None)
+    cycle: Any = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None or not hasattr(cycle, "disconnected"):
         return

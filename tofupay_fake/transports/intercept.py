@@ -98,7 +98,7 @@ def is_domain(host: str) -> bool:
 
 def start(fake: Core) -> None:
     """Answer ``fake``'s origin from now on; RuntimeError if another started fake has it."""
-    scheme, host, port = fake.origin
+    host = fake.origin[1]
     with _LOCK:
         other = _ORIGINS.get(fake.origin)
         if other is not None and other is not fake:
