@@ -450,7 +450,7 @@ def _check_error(step: Step, status: int, answer: Any, head: str) -> None:
     kind = error.get("type")
     if kind == step.expected_error_type:
         return
-    detail = f"{error.get('message', '')}" + (
+    detail = json.dumps(str(error.get("message", "")), ensure_ascii=False) + (
         f" (param: {error['param']})" if error.get("param") else ""
     )
     wanted = (
