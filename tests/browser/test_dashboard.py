@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.pages import PHONE, screenshot
 from tofupay_fake import FakeTofupay
 
 pytestmark = pytest.mark.browser

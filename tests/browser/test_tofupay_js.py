@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PageServer, screenshot
+from tests.browser.pages import PageServer, screenshot
 from tests.spec_cards import ATTACHING, DECLINES
 from tofupay_fake import FakeTofupay
 
