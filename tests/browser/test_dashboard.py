@@ -174,3 +174,57 @@ def test_the_dashboard_is_usable_by_keyboard(page: Page, served: tuple[FakeTofup
     page.keyboard.press("Enter")
     expect(first).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#customer-detail h3").first).to_contain_text("Customer cus_")
+
+
+def test_values_are_shown_as_text_never_as_markup(
+    page: Page, served: tuple[FakeTofupay, str]
+) -> None:
+    fake, url = served
+    made = fake.add_customer(
+        KEY,
+        email="mallory@example.com",
+        description='<img src="/x" onerror="window.pwned = 1">',
+        metadata={"<b>key</b>": "<script>window.pwned = 2</script>"},
+    )
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(url + "/_fake/")
+    page.locator("#customers").get_by_role("button", name=made["id"]).click()
+    detail = page.locator("#customer-detail")
+    expect(detail).to_contain_text('<img src="/x" onerror="window.pwned = 1">')
+    expect(detail).to_contain_text("<b>key</b>")
+    expect(detail).to_contain_text("<script>window.pwned = 2</script>")
+    assert detail.locator("img, b, script").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert not any(seen.endswith("/x") for seen in requested)
+
+
+def test_pausing_stops_the_updates_and_resuming_catches_up(
+    page: Page, served: tuple[FakeTofupay, str]
+) -> None:
+    _, url = served
+    page.goto(url + "/_fake/#calls")
+    expect(page.locator("#calls")).to_contain_text("No calls yet.")
+    pause = page.get_by_role("button", name="Pause updates")
+    pause.click()
+    resume = page.get_by_role("button", name="Resume updates")
+    expect(resume).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("status")).to_have_text("Paused")
+    with httpx.Client(base_url=url, auth=(KEY, "")) as api:
+        assert api.get("/v1/customers").status_code == 200
+    resume.click()
+    expect(page.get_by_role("button", name="Pause updates")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(page.locator("#calls")).to_contain_text("/v1/customers")
+    expect(page.get_by_role("status")).to_have_text("Live")
+
+
+def test_a_stopped_server_is_reported_on_the_page(
+    page: Page, served: tuple[FakeTofupay, str]
+) -> None:
+    fake, url = served
+    page.goto(url + "/_fake/")
+    expect(page.get_by_role("status")).to_have_text("Live")
+    fake.stop()
+    expect(page.get_by_role("status")).to_have_text("The fake's server cannot be reached")
