@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 try:
-    from playwright.sync_api import BrowserContext, Page, sync_playwright
+    from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 except ImportError as missing:  # a collection error, never a skip
     raise ImportError(
         "The browser tests need Playwright's Python package: pip install playwright "
@@ -23,6 +23,10 @@ except ImportError as missing:  # a collection error, never a skip
 from tests.browser.pages import DESKTOP
 
 CHROMIUM = "/usr/bin/chromium"
+#: How long an expectation waits for the page (it polls the fake once a second);
+#: generous, so that a busy shared machine never fails a test.
+WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -67,6 +71,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
 def page(browser_context: BrowserContext) -> Iterator[Page]:
     """A new tab, closed after the test; an uncaught JavaScript error on it fails the test."""
     tab = browser_context.new_page()
+    tab.set_default_timeout(WAIT_MS)
     tab.set_viewport_size(DESKTOP)
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
