@@ -15,6 +15,7 @@ PUBLIC = [
     "FixtureError",
     "RecordedCall",
     "Response",
+    "Snapshot",
     "TofupayError",
     "__version__",
 ]

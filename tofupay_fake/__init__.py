@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .request import Response
     from .errors import TofupayError
     from .recorder import CallLog, RecordedCall
+    from .snapshot import Snapshot
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "FixtureError",
     "RecordedCall",
     "Response",
+    "Snapshot",
     "TofupayError",
     "__version__",
 ]
@@ -41,6 +43,7 @@ _HOMES = {
     "FixtureError": ".fixtures",
     "RecordedCall": ".recorder",
     "Response": ".request",
+    "Snapshot": ".snapshot",
     "TofupayError": ".errors",
 }
 

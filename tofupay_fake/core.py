@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from . import auth, changes, idempotency, messages, params, render, routes
@@ -30,6 +30,7 @@ from .store import Account, Store
 
 if TYPE_CHECKING:
     from .deliveries import Webhooks
+    from .snapshot import Snapshot
 
 DEFAULT_BASE_URL = "https://api.tofupay.com"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -82,6 +83,11 @@ class Core:
         self._faults = FaultQueue()
         self._lock = threading.RLock()
         self._faker: Any = None
+        #: Card ids of a world whose id streams this fake does not continue (see from_snapshot).
+        self._world_cards: frozenset[str] = frozenset()
+        self._ids.skip_taken("cus", self._customer_taken)
+        self._ids.skip_taken("tok", self._store_tokens_has)
+        self._ids.skip_taken("card", self._world_cards_has)
 
     # -- the API ------------------------------------------------------------
 
@@ -227,6 +233,9 @@ class Core:
             else:
                 account_key = auth.check_key(key, self.api_keys)
         account = self._store.account(account_key)
+        if method != "GET":  # it may write: copy what a snapshot shares
+            self._store.writable()
+            account.writable()
         idem = headers.get("idempotency-key") if method == "POST" else None
         signature = ""
         if idem:
@@ -244,6 +253,7 @@ class Core:
                 route.check_params(decoded)
             was = None
             if route.writes and "id" in args:
+                account.own(args["id"])
                 was = changes.before(account.customers.get(args["id"]))
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
             if route.writes:
@@ -393,6 +403,8 @@ class Core:
             auth.check_key(api_key, self.api_keys)
             routes.CREATE_CUSTOMER.check_params(raw)
             account = self._store.account(api_key)
+            self._store.writable()
+            account.writable()
             if id is not None:
                 _check_new_id(account, id)
             created = customers.create(account, raw, self._env, id)
@@ -448,6 +460,7 @@ class Core:
             if api_key is not None:
                 livemode = self._store.account(auth.check_key(api_key, self.api_keys)).livemode
             details = cards.from_dict(params.from_python(fields), "card", self._env)
+            self._store.writable()
             return tokens.issue(api_key, livemode, details, self._env).id
 
     def load_fixtures(
@@ -543,6 +556,79 @@ class Core:
             self._faker = None
             if self._webhooks is not None:
                 self._webhooks.reset()
+
+    # -- worlds: snapshots and forks ------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """An immutable copy of the state: accounts, customers, cards, tokens, idempotent
+        answers, the clock and the object id streams (not calls or events).
+
+        Nothing is copied now: the fake copies a record before it next changes it.
+        """
+        from .snapshot import OBJECT_PREFIXES, ClockState, Snapshot
+
+        with self._lock:
+            accounts, tokens = self._store.freeze()
+            return Snapshot(
+                self.seed,
+                accounts,
+                tokens,
+                ClockState.of(self.clock),
+                self._ids.positions(OBJECT_PREFIXES),
+                self._ids.counter,
+            )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Make the state, the clock and the object id streams exactly ``snapshot``'s.
+
+        Calls, events and queued faults stay; request and event ids go on from
+        where they are. Cheap: records are shared until written.
+        """
+        from .snapshot import Snapshot
+
+        if not isinstance(snapshot, Snapshot):
+            raise TypeError(f"restore() takes a Snapshot, got {type(snapshot).__name__}")
+        with self._lock:
+            self._store.thaw(snapshot.accounts, snapshot.tokens)
+            snapshot.clock.apply(self.clock)
+            self._ids.set_positions(snapshot.streams, snapshot.sequence)
+            self._world_cards = frozenset()
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot, seed: int | None = None, **options: Any) -> Self:
+        """A new fake whose state is ``snapshot``'s; ``options`` as the constructor takes.
+
+        With ``seed=None`` its ids continue the snapshot's streams; with a
+        seed they come from that seed, skipping any id the world holds. The
+        clock is the snapshot's unless ``clock`` is given.
+        """
+        from .snapshot import Snapshot
+
+        if not isinstance(snapshot, Snapshot):
+            raise TypeError(f"from_snapshot() takes a Snapshot, got {type(snapshot).__name__}")
+        fake = cls(snapshot.seed if seed is None else seed, **options)
+        with fake._lock:
+            fake._store.thaw(snapshot.accounts, snapshot.tokens)
+            if options.get("clock") is None:
+                snapshot.clock.apply(fake.clock)
+            if seed is None:
+                fake._ids.set_positions(snapshot.streams, snapshot.sequence)
+            else:
+                fake._ids.set_positions({}, snapshot.sequence)
+                fake._world_cards = snapshot.card_ids()
+        return fake
+
+    def _customer_taken(self, ident: str) -> bool:
+        return any(
+            ident in account.customers or ident in account.deleted
+            for account in self._store.accounts.values()
+        )
+
+    def _store_tokens_has(self, ident: str) -> bool:
+        return ident in self._store.tokens
+
+    def _world_cards_has(self, ident: str) -> bool:
+        return ident in self._world_cards
 
     def __repr__(self) -> str:
         name = type(self).__name__

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import repeat
 from math import floor
+from typing import Any
 
 ALPHABET = string.digits + string.ascii_letters
 _SIZE = float(len(ALPHABET))  # what ``random.choices`` multiplies by
@@ -28,19 +29,64 @@ class IdFactory:
         #: prefix -> (its stream's ``random``, ``"prefix_"``, length): what :meth:`new` reads.
         self._draws: dict[str, tuple[Callable[[], float], str, int]] = {}
         self._sequence = 0
+        #: prefix -> a test for ids already taken: such ids are skipped (see :meth:`skip_taken`).
+        self._taken: dict[str, Callable[[str], bool]] = {}
 
     def new(self, prefix: str) -> str:
         """Return the next id for ``prefix`` (one of :data:`ID_LENGTHS`)."""
         draw = self._draws.get(prefix)
         if draw is None:
-            stream = self._streams[prefix] = random.Random(f"{self.seed}:{prefix}")
-            draw = self._draws[prefix] = (stream.random, f"{prefix}_", ID_LENGTHS[prefix])
+            draw = self._draws[prefix] = (
+                self._stream(prefix).random,
+                f"{prefix}_",
+                ID_LENGTHS[prefix],
+            )
         next_random, head, length = draw
         # Exactly ``stream.choices(ALPHABET, k=length)`` (the same draws, the same
         # characters: ``ALPHABET[floor(random() * 62.0)]``), without its call overhead.
-        return head + "".join(
+        made = head + "".join(
             [ALPHABET[floor(next_random() * _SIZE)] for _ in repeat(None, length)]
         )
+        taken = self._taken.get(prefix)
+        while taken is not None and taken(made):
+            made = head + "".join(
+                [ALPHABET[floor(next_random() * _SIZE)] for _ in repeat(None, length)]
+            )
+        return made
+
+    def _stream(self, prefix: str) -> random.Random:
+        stream = self._streams.get(prefix)
+        if stream is None:
+            stream = self._streams[prefix] = random.Random(f"{self.seed}:{prefix}")
+        return stream
+
+    def skip_taken(self, prefix: str, taken: Callable[[str], bool] | None) -> None:
+        """Skip the ids of ``prefix`` for which ``taken(id)`` is true (None: skip none)."""
+        if taken is None:
+            self._taken.pop(prefix, None)
+        else:
+            self._taken[prefix] = taken
+
+    def positions(self, prefixes: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+        """Where the streams of ``prefixes`` stand (``random.Random`` states) and the counter."""
+        found: dict[str, tuple[Any, ...]] = {
+            prefix: self._stream(prefix).getstate() for prefix in prefixes
+        }
+        return found
+
+    def set_positions(self, states: Mapping[str, tuple[Any, ...]], sequence: int) -> None:
+        """Continue the given streams from ``states`` and the counter from ``sequence``."""
+        for prefix, state in states.items():
+            stream = random.Random()
+            stream.setstate(state)
+            self._streams[prefix] = stream
+            self._draws.pop(prefix, None)
+        self._sequence = sequence
+
+    @property
+    def counter(self) -> int:
+        """The last number :meth:`sequence` gave (0: none yet)."""
+        return self._sequence
 
     def sequence(self) -> int:
         """The next number of a counter that orders objects made at the same second."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import messages, params
 from ..errors import TofupayError, invalid_request, not_found
-from ..index import ListIndex, Ordered, insort
+from ..index import ListIndex, Ordered, inserted
 from ..params import Value
 from ..store import ORDER_SCALE, Account, Customer, order_of
 from . import Env, cards, lists, metadata, sources
@@ -143,16 +143,19 @@ def delete(account: Account, ident: str) -> str:
 
 
 def _index_email(account: Account, customer: Customer) -> None:
+    # The lists are replaced, never changed in place: a snapshot may share them.
     if customer.email is not None:
-        insort(account.by_email.setdefault(customer.email, []), customer, order_of)
+        same = account.by_email.get(customer.email, ())
+        account.by_email[customer.email] = inserted(same, customer, order_of)
 
 
 def _unindex_email(account: Account, customer: Customer, email: str | None) -> None:
     if email is None:
         return
-    same = account.by_email[email]
-    same.remove(customer)
-    if not same:
+    same = [other for other in account.by_email[email] if other is not customer]
+    if same:
+        account.by_email[email] = same
+    else:
         del account.by_email[email]
 
 
