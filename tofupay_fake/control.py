@@ -266,6 +266,36 @@ def webhook_deliveries(fake: FakeTofupay, fields: params.Params) -> Answer:
     return 200, {"object": "list", "data": data}
 
 
+def fixtures(fake: FakeTofupay, fields: params.Params, body: bytes) -> Answer:
+    """``POST /_fake/fixtures``: load the fixture document of the JSON body; name -> answer.
+
+    ``api_key`` (query string) is the account it loads under, ``sk_test_tofupay``
+    by default. A document that fails to load is a 400 saying which step and
+    why, and changes nothing.
+    """
+    from .fixtures import DEFAULT_KEY, FixtureError
+
+    params.check_known(fields, ("api_key",))
+    api_key = DEFAULT_KEY
+    if "api_key" in fields:
+        api_key = params.required_string(fields["api_key"], "api_key")
+    try:
+        check_key(api_key, fake.api_keys)
+    except TofupayError as error:  # a bad param here, not a failed authentication
+        raise invalid_request(error.message, "api_key") from None
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise invalid_request(messages.CONTROL_FIXTURES_NOT_JSON) from None
+    if not isinstance(document, dict):  # never a path: a client names no file of the server's
+        raise invalid_request(messages.CONTROL_FIXTURES_NOT_JSON)
+    try:
+        answers = fake.load_fixtures(document, api_key=api_key)
+    except FixtureError as error:
+        raise invalid_request(str(error)) from None
+    return 200, {"fixtures": answers}
+
+
 def _flag(value: params.Value, name: str) -> bool:
     if value not in ("true", "false"):
         raise invalid_request(messages.CONTROL_BAD_FLAG.format(name=name), name)
@@ -293,11 +323,21 @@ ENDPOINTS: Mapping[tuple[str, str], Handler] = {
 }
 
 
+#: Endpoints that read the raw body themselves (a JSON document, not form params).
+RAW_ENDPOINTS: Mapping[tuple[str, str], Callable[[FakeTofupay, params.Params, bytes], Answer]] = {
+    ("POST", "/_fake/fixtures"): fixtures,
+}
+
+
 def handle(
     fake: FakeTofupay, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
 ) -> Answer:
     """Answer one control request: (status, JSON body). Header names are lower case."""
     try:
+        raw = RAW_ENDPOINTS.get((method.upper(), path))
+        if raw is not None:
+            check_body_size(body)
+            return raw(fake, params.decode_form(params.parse_pairs(query, "query string")), body)
         handler = ENDPOINTS.get((method.upper(), path))
         if handler is None:
             raise unrecognized_url(method.upper(), path)

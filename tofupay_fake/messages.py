@@ -151,6 +151,10 @@ CONTROL_CLOCK_TOO_FAR = (
     "Invalid advance {value}: it would move the clock past the year 9999 "
     "(the latest time is 253402300799)."
 )
+CONTROL_FIXTURES_NOT_JSON = (
+    'Invalid request: the body must be a fixture document in JSON: {"_meta": '
+    '{"template_version": 0}, "fixtures": [...]}.'
+)
 EXCEPTION_OVER_HTTP = (
     "tofupay_fake: fail_next({error}) raises an exception into an in-process client; "
     "over HTTP it cannot, so the server answers this 500 instead."
