@@ -42,6 +42,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout, RequestException
+from urllib3.exceptions import TimeoutStateError
 
 from ..faults import InjectedException
 from ..request import Headers, Request
@@ -143,13 +144,22 @@ def _timeout(timeout: Any) -> urllib3.Timeout:
 
 
 def _read_timeout(timeout: urllib3.Timeout) -> float | None:
-    """The read timeout in seconds (None: none), the socket default when not given."""
-    measured = timeout.clone()
-    measured.start_connect()
-    read = measured.read_timeout
-    if isinstance(read, (int, float)):
-        return float(read)
-    return None if read is None else socket.getdefaulttimeout()
+    """The read timeout in seconds (None: none); connecting to a fake takes no time."""
+    try:
+        read: Any = timeout.read_timeout
+    except TimeoutStateError:  # only a total: all of it is left for reading
+        read = None
+    total: Any = timeout.total
+    numbers = [value for value in (read, total) if _is_number(value)]
+    if numbers:
+        return float(min(numbers))
+    if read is None:
+        return None  # no read timeout asked for
+    return socket.getdefaulttimeout()  # not given: urllib3's default, the socket's
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _request(prepared: requests.PreparedRequest) -> Request:
