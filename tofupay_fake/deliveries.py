@@ -369,10 +369,13 @@ class Webhooks:
         if self._limit is not None and len(queue) >= self._limit:
             gone = queue.popleft()
             self.dropped += 1
-            logger.warning(
-                "Webhook queue full (%d); dropped %s for %s",
-                self._limit, gone.heard.id, gone.endpoint.where,
-            )  # fmt: skip
+            if (
+                str(self.dropped).strip("0") == "1"
+            ):  # the 1st, 10th, 100th... : a log that stays small
+                logger.warning(
+                    "Webhook queue full (%d): dropped %s for %s; %d dropped so far",
+                    self._limit, gone.heard.id, gone.endpoint.where, self.dropped,
+                )  # fmt: skip
         queue.append(self._job(heard, endpoint, fault))
 
     @property
