@@ -3,7 +3,7 @@
 While one of its ``RequestsMock`` objects is started, responses replaces
 ``HTTPAdapter.send`` by a function of its own (with ``unittest.mock.patch``)
 that calls ``RequestsMock._on_request(adapter, request, **kwargs)``, looked
-up on the class at each request. Checked on responses 0.25.0 to 0.26.3:
+up on the class at each request. Checked on responses 0.26.3:
 
 - ``RequestsMock._on_request`` (private) is wrapped while interception is
   on: a request for a fake's origin is answered (or refused) by the fake
