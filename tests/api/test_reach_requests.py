@@ -27,6 +27,7 @@ from tests.api.helpers import CUSTOMER_ID, REQUEST_ID
 from tests.clients import Network, echo_server, guarded_network
 from tests.clients.requests_client import MODES, RequestsApi
 from tests.conftest import BASE, KEY
+from tests.plugin._helpers import write_ini
 from tofupay_fake import FakeTofupay
 
 ORIGINAL_SEND = HTTPAdapter.send
@@ -481,3 +482,41 @@ def test_without_responses_requests_is_intercepted(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, check=False, timeout=60,
     )  # fmt: skip
     assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr
+
+
+# -- the plugin's guard ------------------------------------------------------------------------
+
+GUARDED = f"""
+import urllib.error
+import urllib.request
+
+import pytest
+import requests
+
+URL = "{BASE}/v1/customers"
+
+
+def test_requests_without_the_fixture_is_stopped():
+    with pytest.raises(requests.ConnectionError, match="Use the tofupay fixture"):
+        requests.get(URL)
+
+
+def test_urllib_without_the_fixture_is_stopped():
+    with pytest.raises(urllib.error.URLError, match="Use the tofupay fixture"):
+        urllib.request.urlopen(URL)
+
+
+def test_with_the_fixture_both_are_answered(tofupay):
+    assert requests.get(URL, auth=("{KEY}", "")).status_code == 200
+    request = urllib.request.Request(URL, headers={{"Authorization": "Bearer {KEY}"}})
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    assert [call.status_code for call in tofupay.calls] == [200, 200]
+"""
+
+
+def test_tofupay_block_stops_requests_and_urllib(pytester: pytest.Pytester) -> None:
+    write_ini(pytester, "tofupay_block = true")
+    pytester.makepyfile(test_guarded=GUARDED)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=3)
