@@ -210,7 +210,7 @@ def add_webhook(fake: FakeTofupay, fields: params.Params) -> Answer:
     with commas) and ``api_key`` (one account) narrow them. Each event is
     delivered before the request that caused it is answered.
     """
-    from . import deliveries
+    from . import endpoints
 
     params.check_known(fields, ("url", "secret", "events", "api_key"))
     for name in ("url", "secret"):
@@ -227,9 +227,9 @@ def add_webhook(fake: FakeTofupay, fields: params.Params) -> Answer:
             events = params.string_list(raw, "events")
     api_key = _optional_string(fields, "api_key")
     checks: list[tuple[str, Callable[[], object]]] = [
-        ("url", lambda: deliveries.check_url(url)),
-        ("events", lambda: deliveries.check_events(events)),
-        ("api_key", lambda: deliveries.check_api_key(api_key)),
+        ("url", lambda: endpoints.check_url(url)),
+        ("events", lambda: endpoints.check_events(events)),
+        ("api_key", lambda: endpoints.check_api_key(api_key)),
     ]
     for name, check in checks:
         try:

@@ -10,16 +10,14 @@ up to four times without sleeping, every try kept in
 :attr:`Webhooks.deliveries`. Queues and the log keep at most the fake's
 ``history`` entries, so a receiver that is down never grows memory.
 
-The HTTP side lives in :mod:`tofupay_fake.transports.webhook_targets`,
-imported on the first delivery.
+Endpoints, deliveries and the argument checks are in
+:mod:`tofupay_fake.endpoints`; the HTTP side lives in
+:mod:`tofupay_fake.transports.webhook_targets`, imported on the first delivery.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import inspect
-import json
 import logging
 import threading
 import time
@@ -28,8 +26,19 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from .auth import mask_key
-from .events import TYPES, Recorded
+from .endpoints import (
+    DEFAULT_PATH,
+    DEFAULT_SECRET,
+    Delivery,
+    Endpoint,
+    Timestamp,
+    check_api_key,
+    check_events,
+    check_secret,
+    check_target,
+    url_origin,
+)
+from .events import Recorded
 from .ids import ALPHABET
 from .webhooks import HEADER, sign
 
@@ -43,116 +52,9 @@ FAULTS = ("duplicate", "out_of_order", "bad_signature", "stale_timestamp")
 TRIES = 4
 #: Seconds a ``stale_timestamp`` fault moves ``t`` back: just past the usual 300 s tolerance.
 STALE_BY = 301
-DEFAULT_PATH = "/webhooks/tofupay"
-DEFAULT_SECRET = "whsec_test_secret"
 PORTAL_THREAD = "tofupay-fake-asgi"
 
 logger = logging.getLogger("tofupay_fake.webhooks")
-
-Timestamp = Callable[[], int]
-
-
-class Endpoint:
-    """Where events go; made by :meth:`Webhooks.deliver_to`, stopped by :meth:`remove`.
-
-    ``kind`` is ``"asgi"``, ``"wsgi"``, ``"url"`` or ``"callback"``; ``url``
-    the address posted to (``http://testserver/…`` for in-process apps, None
-    for a callable); ``events`` the globs (None: every type).
-    """
-
-    def __init__(
-        self,
-        owner: Webhooks,
-        ident: str,
-        kind: str,
-        target: Any,
-        path: str,
-        secret: str,
-        events: tuple[str, ...] | None,
-        api_key: str | None,
-        mode: str,
-        timestamp: Timestamp | None,
-    ) -> None:
-        self.id = ident
-        self.kind = kind
-        self.target = target
-        self.path = path
-        self.url: str | None = (
-            target if kind == "url" else None if kind == "callback" else "http://testserver" + path
-        )
-        self.secret = secret
-        self.events = events
-        self.api_key = api_key
-        self.mode = mode
-        self.timestamp = timestamp
-        self.removed = False
-        self._owner = owner
-
-    def remove(self) -> None:
-        """Deliver nothing more here; events queued for it are dropped (idempotent)."""
-        self._owner._remove(self)
-
-    def wants(self, heard: Recorded) -> bool:
-        """True when this endpoint takes that event (its account and type filters)."""
-        if self.api_key is not None and heard.api_key != self.api_key:
-            return False
-        return self.events is None or any(fnmatch.fnmatchcase(heard.type, g) for g in self.events)
-
-    @property
-    def where(self) -> str:
-        """Short words for messages: the URL, or the kind of app and its path."""
-        if self.kind == "url":
-            return str(self.target)
-        return "a callback" if self.kind == "callback" else f"the {self.kind} app at {self.path}"
-
-    def __repr__(self) -> str:
-        events = "all events" if self.events is None else f"events={list(self.events)}"
-        account = f" api_key={mask_key(self.api_key)}" if self.api_key else ""
-        gone = " removed" if self.removed else ""
-        return f"<Endpoint {self.id} {self.where} mode={self.mode} {events}{account}{gone}>"
-
-
-class Delivery:
-    """One try of one event to one endpoint; ``status`` is None when the target raised."""
-
-    __slots__ = ("_text", "attempt", "endpoint", "event_id", "response_body", "status", "type")
-
-    def __init__(
-        self,
-        heard: Recorded,
-        endpoint: Endpoint,
-        status: int | None,
-        attempt: int,
-        response_body: str,
-    ) -> None:
-        self._text = heard.text
-        self.event_id = heard.id
-        self.type = heard.type
-        self.endpoint = endpoint
-        self.status = status
-        self.attempt = attempt
-        self.response_body = response_body
-
-    @property
-    def event(self) -> dict[str, Any]:
-        """The event delivered, as a fresh dict."""
-        return json.loads(self._text)  # type: ignore[no-any-return]
-
-    @property
-    def ok(self) -> bool:
-        """True for a 2xx answer."""
-        return self.status is not None and 200 <= self.status < 300
-
-    def describe(self) -> str:
-        status = "raised" if self.status is None else str(self.status)
-        detail = f" ({self.response_body[:80]})" if self.status is None else ""
-        return (
-            f"{self.type} {self.event_id} to {self.endpoint.where}: {status}{detail}, "
-            f"attempt {self.attempt}"
-        )
-
-    def __repr__(self) -> str:
-        return f"<Delivery {self.describe()}>"
 
 
 class _Job(NamedTuple):
@@ -293,7 +195,7 @@ class Webhooks:
         """A URL target must not be the fake itself (its base URL or its loopback server)."""
         from .core import origin_of
 
-        target = _origin(url)
+        target = url_origin(url)
         server = getattr(self._fake, "_server", None)
         mine = [self._fake.base_url] + ([server.url] if server is not None else [])
         for base in mine:
@@ -411,51 +313,75 @@ class Webhooks:
         """Deliver what auto endpoints wait for (sync clients' hook)."""
         return self._drain(manual=False, wait=False)
 
-    def _drain(self, *, manual: bool, wait: bool) -> list[Delivery]:
+    def _claim(self, wait: bool) -> bool:
+        """Become the one delivering; False when a delivery is under way (it goes on to these)."""
         me = threading.get_ident()
         if self._drainer == me or not self._draining.acquire(blocking=wait):
-            return []  # a delivery is under way (this thread's, or another's): it goes on to these
+            return False
         self._drainer = me
+        return True
+
+    def _release(self) -> None:
+        self._drainer = None
+        self._draining.release()
+
+    def _drain(self, *, manual: bool, wait: bool) -> list[Delivery]:
+        from .transports.webhook_targets import send
+
         made: list[Delivery] = []
+        if not self._claim(wait):
+            return made
         try:
             while (job := self._next(manual)) is not None:
                 for attempt in range(1, TRIES + 1):
                     if job.endpoint.removed:
                         break
-                    found = self._send(job, attempt)
-                    made.append(found)
-                    if found.ok:
+                    endpoint, headers = job.endpoint, self._headers(job, attempt)
+                    outcome = (
+                        headers
+                        if isinstance(headers, tuple)
+                        else send(endpoint, job.heard.text.encode(), headers)
+                    )
+                    made.append(self._record(job, attempt, outcome))
+                    if made[-1].ok:
                         break
         finally:
-            self._drainer = None
-            self._draining.release()
+            self._release()
         return made
 
     async def adeliver_auto(self) -> list[Delivery]:
         """:meth:`deliver_auto` on an event loop: ASGI apps and URLs are awaited."""
-        me = threading.get_ident()
-        if self._drainer == me or not self._draining.acquire(blocking=False):
-            return []
-        self._drainer = me
+        from .transports.webhook_targets import asend
+
         made: list[Delivery] = []
+        if not self._claim(False):
+            return made
         try:
             while (job := self._next(False)) is not None:
                 for attempt in range(1, TRIES + 1):
                     if job.endpoint.removed:
                         break
-                    found = await self._asend(job, attempt)
-                    made.append(found)
-                    if found.ok:
+                    endpoint, headers = job.endpoint, self._headers(job, attempt)
+                    outcome = (
+                        headers
+                        if isinstance(headers, tuple)
+                        else await asend(endpoint, job.heard.text.encode(), headers)
+                    )
+                    made.append(self._record(job, attempt, outcome))
+                    if made[-1].ok:
                         break
         finally:
-            self._drainer = None
-            self._draining.release()
+            self._release()
         return made
 
-    def _headers(self, job: _Job, attempt: int) -> dict[str, str]:
+    def _headers(self, job: _Job, attempt: int) -> dict[str, str] | tuple[None, str]:
+        """The headers of one try, or the failed try's outcome when ``timestamp=`` raised."""
         endpoint = job.endpoint
         body = job.heard.text.encode("utf-8")
-        stamp = int(endpoint.timestamp()) if endpoint.timestamp is not None else int(time.time())
+        try:
+            stamp = int(endpoint.timestamp() if endpoint.timestamp is not None else time.time())
+        except Exception as exc:
+            return None, f"timestamp= raised {type(exc).__name__}: {exc}"
         fault = job.fault if attempt == 1 else None
         if fault == "stale_timestamp":
             stamp -= STALE_BY
@@ -463,46 +389,6 @@ class Webhooks:
         if fault == "bad_signature":
             signature = sign(body, endpoint.secret + "-not-the-secret", stamp)
         return {"Content-Type": "application/json", HEADER: signature, "User-Agent": "tofupay-fake"}
-
-    def _send(self, job: _Job, attempt: int) -> Delivery:
-        from .transports import webhook_targets as targets
-
-        endpoint = job.endpoint
-        body = job.heard.text.encode("utf-8")
-        try:
-            headers = self._headers(job, attempt)
-        except Exception as exc:
-            return self._record(
-                job, attempt, (None, f"timestamp= raised {type(exc).__name__}: {exc}")
-            )
-        if endpoint.kind == "asgi":
-            outcome = targets.post_asgi(endpoint.target, endpoint.path, body, headers)
-        elif endpoint.kind == "wsgi":
-            outcome = targets.post_wsgi(endpoint.target, endpoint.path, body, headers)
-        elif endpoint.kind == "url":
-            outcome = targets.post_url(endpoint.target, body, headers)
-        else:
-            outcome = targets.call_back(endpoint.target, body, headers)
-        return self._record(job, attempt, outcome)
-
-    async def _asend(self, job: _Job, attempt: int) -> Delivery:
-        from .transports import webhook_targets as targets
-
-        endpoint = job.endpoint
-        if endpoint.kind not in ("asgi", "url"):
-            return self._send(job, attempt)  # WSGI apps and callables are sync, in this thread
-        body = job.heard.text.encode("utf-8")
-        try:
-            headers = self._headers(job, attempt)
-        except Exception as exc:
-            return self._record(
-                job, attempt, (None, f"timestamp= raised {type(exc).__name__}: {exc}")
-            )
-        if endpoint.kind == "asgi":
-            outcome = await targets.apost_asgi(endpoint.target, endpoint.path, body, headers)
-        else:
-            outcome = await targets.apost_url(endpoint.target, body, headers)
-        return self._record(job, attempt, outcome)
 
     def _record(self, job: _Job, attempt: int, outcome: tuple[int | None, str]) -> Delivery:
         status, text = outcome
@@ -556,123 +442,4 @@ class Webhooks:
         )
 
 
-# -- checking arguments (shared with the control endpoint) --------------------------------
-
-
-def check_target(**given: Any) -> tuple[str, Any]:
-    """(kind, target) of exactly one of ``asgi``, ``wsgi``, ``url``, ``callback``."""
-    chosen = [(kind, target) for kind, target in given.items() if target is not None]
-    if len(chosen) != 1:
-        named = ", ".join(f"{kind}=" for kind, _ in chosen) or "none"
-        raise TypeError(
-            "deliver_to() takes exactly one target: asgi= (an ASGI app), wsgi= (a WSGI app), "
-            f"url= (an http(s):// URL) or callback= (a callable); got {named}"
-        )
-    kind, target = chosen[0]
-    if kind == "url":
-        return kind, check_url(target)
-    if not callable(target):
-        raise TypeError(f"{kind}= takes {_EXPECTED[kind]}, got {target!r}")
-    if kind in ("asgi", "wsgi") and _is_async(target) != (kind == "asgi"):
-        other = "wsgi" if kind == "asgi" else "asgi"
-        raise TypeError(
-            f"{kind}= takes {_EXPECTED[kind]}; {target!r} looks like {_EXPECTED[other]}: "
-            f"pass it as {other}="
-        )
-    return kind, target
-
-
-_EXPECTED = {
-    "asgi": "an ASGI app (async (scope, receive, send), e.g. FastAPI or Starlette)",
-    "wsgi": "a WSGI app ((environ, start_response), e.g. Flask or Django)",
-    "callback": "a callable (body: bytes, headers: dict[str, str]) -> int",
-}
-
-
-def _is_async(app: Any) -> bool:
-    call = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
-    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call)
-
-
-def check_url(url: Any) -> str:
-    """``url`` if it is an ``http(s)://`` URL with a host; else TypeError/ValueError."""
-    if not isinstance(url, str):
-        raise TypeError(
-            f"url= takes a string such as 'http://127.0.0.1:8000/webhooks', got {url!r}"
-        )
-    _origin(url)
-    return url
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"url= {url!r} does not parse as a URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"url= takes an http:// or https:// URL with a host, e.g. "
-            f"'http://127.0.0.1:8000/webhooks/tofupay'; got {url!r}"
-        )
-    default = 443 if parts.scheme == "https" else 80
-    return parts.scheme, parts.hostname.lower().rstrip("."), port or default
-
-
-def check_secret(secret: Any) -> str:
-    """``secret`` if it is a non-empty string."""
-    if not isinstance(secret, str):
-        raise TypeError(
-            f"secret= takes a string such as {DEFAULT_SECRET!r}, got {type(secret).__name__}"
-        )
-    if not secret:
-        raise ValueError(f"secret= must not be empty; e.g. {DEFAULT_SECRET!r}")
-    return secret
-
-
-def check_events(events: Iterable[str] | str | None) -> tuple[str, ...] | None:
-    """The event type globs (None: every type); each must match a type the fake records."""
-    if events is None:
-        return None
-    if isinstance(events, str):
-        globs: tuple[Any, ...] = (events,)
-    else:
-        try:
-            globs = tuple(events)
-        except TypeError:
-            raise TypeError(
-                f"events= takes event type globs, e.g. ['customer.*'], got {events!r}"
-            ) from None
-    if not globs:
-        raise ValueError(
-            "events= is empty, so nothing would be delivered; leave it None for every type"
-        )
-    for glob in globs:
-        if not isinstance(glob, str):
-            raise TypeError(f"events= takes strings (event type globs), got {glob!r}")
-        if not any(fnmatch.fnmatchcase(kind, glob) for kind in TYPES):
-            raise ValueError(
-                f"events= {glob!r} matches no event type; the types are: {', '.join(TYPES)} "
-                "(globs such as 'customer.source.*' match several)"
-            )
-    return globs
-
-
-def check_api_key(api_key: Any) -> str | None:
-    """``api_key`` if it is None or a secret key."""
-    from .auth import checked_keys
-
-    if api_key is None:
-        return None
-    if not isinstance(api_key, str):
-        raise TypeError(
-            f"api_key= takes a secret key string (sk_test_...), got {type(api_key).__name__}"
-        )
-    try:
-        checked_keys([api_key], "api_key=")
-    except ValueError:
-        raise ValueError(
-            f"api_key= {mask_key(api_key)} is not a secret key: 'sk_test_' or 'sk_live_' and "
-            "letters and digits"
-        ) from None
-    return api_key
+__all__ = ["FAULTS", "MODES", "TRIES", "Delivery", "Endpoint", "Webhooks"]

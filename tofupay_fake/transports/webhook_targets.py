@@ -18,9 +18,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from ..endpoints import Endpoint
 
 #: Seconds a URL target may take to connect, and then to answer.
 URL_TIMEOUT = 5.0
@@ -47,6 +50,26 @@ def _request(url: str, body: bytes, headers: Mapping[str, str]) -> httpx.Request
     return httpx.Request(
         "POST", url, content=body, headers=dict(headers), extensions={"timeout": _TIMEOUTS}
     )
+
+
+def send(endpoint: Endpoint, body: bytes, headers: Mapping[str, str]) -> Outcome:
+    """One try to ``endpoint`` from sync code."""
+    if endpoint.kind == "asgi":
+        return post_asgi(endpoint.target, endpoint.path, body, headers)
+    if endpoint.kind == "wsgi":
+        return post_wsgi(endpoint.target, endpoint.path, body, headers)
+    if endpoint.kind == "url":
+        return post_url(endpoint.target, body, headers)
+    return call_back(endpoint.target, body, headers)
+
+
+async def asend(endpoint: Endpoint, body: bytes, headers: Mapping[str, str]) -> Outcome:
+    """One try to ``endpoint`` on an event loop: ASGI apps and URLs awaited, the rest called here."""
+    if endpoint.kind == "asgi":
+        return await apost_asgi(endpoint.target, endpoint.path, body, headers)
+    if endpoint.kind == "url":
+        return await apost_url(endpoint.target, body, headers)
+    return send(endpoint, body, headers)
 
 
 def call_back(
