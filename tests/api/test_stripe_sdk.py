@@ -176,3 +176,21 @@ def test_the_global_configuration(tofupay: FakeTofupay, monkeypatch: pytest.Monk
     assert [c.id for c in stripe.Customer.list(limit=3)] == [made.id]
     tofupay.assert_called("POST", "/v1/customers", params={"email": "global@example.com",
                                                            "source": "tok_visa"}, times=1)  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", ["timeout", "connection_error"])
+@pytest.mark.parametrize("library", list(SYNC))
+def test_a_network_fault_is_the_sdks_connection_error(
+    tofupay: FakeTofupay, library: str, fault: str
+) -> None:
+    tofupay.fail_next(fault, when="after")
+    secret = sdk(KEY, http_client(library))
+    # urllib raises a read timeout as a bare TimeoutError (not URLError), which the
+    # SDK's urllib client lets through, as it does with a real server.
+    expected = (
+        TimeoutError if (library, fault) == ("urllib", "timeout") else stripe.APIConnectionError
+    )
+    with pytest.raises(expected):
+        secret.v1.customers.create(params={"email": "lost@example.com"})
+    assert [call.status_code for call in tofupay.calls] == [0]
+    assert len(tofupay.customers(KEY)) == 1  # made, but the answer was lost
