@@ -228,3 +228,22 @@ def test_a_stopped_server_is_reported_on_the_page(
     expect(page.get_by_role("status")).to_have_text("Live")
     fake.stop()
     expect(page.get_by_role("status")).to_have_text("The fake's server cannot be reached")
+
+
+def test_webhook_deliveries_show_every_try(page: Page, served: tuple[FakeTofupay, str]) -> None:
+    fake, url = served
+    answers = iter([500, 200])
+    fake.webhooks.deliver_to(callback=lambda body, headers: next(answers, 200), mode="auto")
+    page.goto(url + "/_fake/#webhooks")
+    expect(page.locator("#webhooks")).to_contain_text("No deliveries yet.")
+    with httpx.Client(base_url=url, auth=(KEY, "")) as api:
+        assert api.post("/v1/customers", data={"email": "hook@example.com"}).is_success
+    rows = page.locator("#webhooks tr")
+    expect(rows).to_have_count(2)
+    # Newest first: the retry that succeeded, then the first try that failed.
+    expect(rows.nth(0)).to_contain_text("customer.created")
+    expect(rows.nth(0).locator(".badge")).to_have_text("200")
+    expect(rows.nth(1).locator(".badge")).to_have_text("500")
+    event_id = fake.events.last["id"]
+    expect(rows.nth(1)).to_contain_text(event_id)
+    screenshot(page, "dashboard-webhooks-deliveries-1280")

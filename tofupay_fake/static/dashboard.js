@@ -316,7 +316,7 @@
     if (!rows.length) emptyRow(tbody, 5, "No deliveries yet.");
     for (var i = rows.length - 1; i >= 0; i--) {
       var row = rows[i];
-      tbody.appendChild(el("tr", null, td(row.type), td(row.url, "path"),
+      tbody.appendChild(el("tr", null, td(row.type), td(row.url || "in process (no URL)", "path"),
         el("td", null, row.status == null ? el("span", { className: "badge s0", text: "error" }) : badge(row.status)),
         td(row.attempt), td(row.event_id, "mono hide-narrow")));
     }
