@@ -548,3 +548,26 @@ def test_async_auto_mode_from_many_tasks_delivers_everything(
     asyncio.run(main())
     fake.webhooks.flush()
     assert sorted(e["id"] for e in inbox.events) == sorted(e["id"] for e in fake.events)
+
+
+@pytest.mark.asyncio
+async def test_a_sync_client_inside_a_running_loop_reaches_an_asgi_app(
+    fake: FakeTofupay, inbox: Inbox
+) -> None:
+    """The app runs on the fake's own loop in a thread, so this loop is not re-entered."""
+    fake.webhooks.deliver_to(asgi=starlette_app(inbox), mode="auto")
+    create()
+    assert inbox.types() == ["customer.created"]
+
+
+def test_auto_mode_from_many_threads_delivers_every_event_once(
+    fake: FakeTofupay, inbox: Inbox
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake.webhooks.deliver_to(asgi=starlette_app(inbox), mode="auto")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: create(f"t{n}@example.com"), range(40)))
+    fake.webhooks.flush()  # a request that finished while another delivered left its event to it
+    assert sorted(e["id"] for e in inbox.events) == sorted(e["id"] for e in fake.events)
+    assert len(inbox.events) == 40
