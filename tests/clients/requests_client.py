@@ -26,7 +26,7 @@ class RecordingAdapter(HTTPAdapter):
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
-    ) -> requests.Response:  # type: ignore[override]
+    ) -> requests.Response:
         self.sent.append(str(request.url))
         return super().send(request, *args, **kwargs)
 
