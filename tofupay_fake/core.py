@@ -256,9 +256,12 @@ class Core:
                 account.own(args["id"])
                 was = changes.before(account.customers.get(args["id"]))
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
-            if route.writes:
-                self._record_changes(account, was, args.get("id") or payload["id"], held=held)
             text = render.dumps(payload)
+            if route.writes:
+                customer_id = args.get("id") or payload["id"]
+                self._record_changes(
+                    account, was, customer_id, held=held, payload=payload, text=text
+                )
         except TofupayError as error:
             status, payload = error.status, error.body()
         if form_key is not None:
@@ -275,13 +278,25 @@ class Core:
         *,
         seeded: bool = False,
         held: list[HeldEvent] | None = None,
+        payload: dict[str, Any] | None = None,
+        text: str | None = None,
     ) -> None:
         """Record an event per change a request (or a seeding helper) made to one customer.
 
         With ``held``, the events are kept there instead, to be recorded later.
+        ``payload`` and ``text``: the request's answer and its JSON, reused as
+        the customer object when the answer is that customer as events show it.
         """
         now = account.customers.get(customer_id)
-        for change in changes.changes(was, now):
+        if (
+            payload is None
+            or now is None
+            or payload.get("object") != "customer"
+            or payload.get("id") != customer_id
+            or isinstance(payload.get("default_source"), dict)  # expanded: not as events show it
+        ):
+            payload = text = None
+        for change in changes.changes(was, now, payload, text):
             if held is not None:
                 held.append((self.clock.now(), account.livemode, change, account.api_key))
                 continue
@@ -414,24 +429,36 @@ class Core:
     def seed_customers(
         self, n: int, api_key: str, *, with_cards: bool = False, **overrides: Any
     ) -> list[dict[str, Any]]:
-        """Create ``n`` customers with realistic Faker data, deterministic by seed."""
+        """Create ``n`` customers with realistic Faker data, deterministic by seed.
+
+        Emails are unique within the account, also against the emails already
+        there (unless ``email`` is among ``overrides``). ``with_cards`` gives
+        each a Visa card; ``overrides`` are params every customer gets.
+        Not recorded in :attr:`calls`; bad params raise ``TofupayError``.
+        """
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"seed_customers() takes a count >= 0, got {n!r}")
-        routes.CREATE_CUSTOMER.check_params(params.from_python(overrides))
-        if self._faker is None:
-            from .seeding import make_faker
+        extra = params.from_python(overrides)
+        routes.CREATE_CUSTOMER.check_params(extra)
+        if with_cards:
+            extra = {"source": "tok_visa", **extra}
+        with self._lock:
+            auth.check_key(api_key, self.api_keys)
+            if self._faker is None:
+                from .seeding import CustomerData
 
-            self._faker = make_faker(self.seed)
-        from .seeding import customer_fields
-
-        made = []
-        for _ in range(n):
-            fields = customer_fields(self._faker)
-            if with_cards:
-                fields["source"] = "tok_visa"
-            fields.update(overrides)
-            made.append(self.add_customer(api_key, **fields))
-        return made
+                self._faker = CustomerData(self.seed)
+            account = self._store.account(api_key)
+            self._store.writable()
+            account.writable()
+            made = []
+            for _ in range(n):
+                raw = self._faker.fields(account.by_email)
+                raw.update(extra)
+                created = customers.create(account, raw, self._env)
+                self._record_changes(account, None, created.id, seeded=True)
+                made.append(render.customer(created))
+            return made
 
     def create_token(
         self,
