@@ -23,7 +23,8 @@ CUSTOMER_FIELDS = (
     "currency",
     "default_source",
 )
-Change = tuple[str, dict[str, Any], dict[str, Any] | None]
+#: (event type, the object as a dict or as its JSON text, previous attributes or None).
+Change = tuple[str, dict[str, Any] | str, dict[str, Any] | None]
 
 
 class Before(NamedTuple):
@@ -52,13 +53,26 @@ def before(customer: Customer | None) -> Before | None:
     return Before(customer, _values(customer), dict(customer.cards))
 
 
-def changes(was: Before | None, now: Customer | None) -> list[Change]:
-    """The events between a customer's records before a request and ``now`` (None: gone)."""
+def changes(
+    was: Before | None,
+    now: Customer | None,
+    rendered: dict[str, Any] | None = None,
+    text: str | None = None,
+) -> list[Change]:
+    """The events between a customer's records before a request and ``now`` (None: gone).
+
+    ``rendered`` and ``text``: ``now`` as the API shows it and its JSON, when
+    the request already made them (the answer to a create or an update), so
+    that the events reuse them.
+    """
     if now is None:
         if was is None:
             return []
         return [("customer.deleted", render.customer(was.customer), None)]
-    rendered = render.customer(now)
+    if rendered is None:
+        rendered = render.customer(now)
+        text = None
+    shown_customer: dict[str, Any] | str = rendered if text is None else text
     shown = {card["id"]: card for card in rendered["sources"]["data"]}
 
     def card_object(card: Card) -> dict[str, Any]:
@@ -68,7 +82,7 @@ def changes(was: Before | None, now: Customer | None) -> list[Change]:
     found: list[Change] = []
     old_cards = {} if was is None else was.cards
     if was is None:
-        found.append(("customer.created", rendered, None))
+        found.append(("customer.created", shown_customer, None))
     for card_id, card in now.cards.items():
         if card_id not in old_cards:
             found.append(("customer.source.created", card_object(card), None))
@@ -87,5 +101,5 @@ def changes(was: Before | None, now: Customer | None) -> list[Change]:
             if old != new
         }
         if previous:
-            found.append(("customer.updated", rendered, previous))
+            found.append(("customer.updated", shown_customer, previous))
     return found

@@ -56,7 +56,7 @@ def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
     kind, obj, previous = change
     if type(created) is not int:  # pragma: no cover - clocks give ints
         return render.dumps(event(ident, created, livemode, change))
-    body = render.dumps(obj)
+    body = obj if isinstance(obj, str) else render.dumps(obj)
     if previous is not None:
         body += ', "previous_attributes": ' + render.dumps(previous)
     return (
@@ -69,7 +69,7 @@ def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
 def event(ident: str, created: int, livemode: bool, change: Change) -> dict[str, Any]:
     """The event object of one change."""
     kind, obj, previous = change
-    data: dict[str, Any] = {"object": obj}
+    data: dict[str, Any] = {"object": json.loads(obj) if isinstance(obj, str) else obj}
     if previous is not None:
         data["previous_attributes"] = previous
     return {
