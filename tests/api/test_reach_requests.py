@@ -31,6 +31,7 @@ from tests.plugin._helpers import write_ini
 from tofupay_fake import FakeTofupay
 
 ORIGINAL_SEND = HTTPAdapter.send
+ORIGINAL_MOCK = {name: responses.RequestsMock.__dict__[name] for name in ("_on_request", "stop")}
 NOT_OURS = "is not the fake's origin (https://api.tofupay.com)"
 JSON_BODY = "request bodies must be form-encoded"
 
@@ -396,6 +397,11 @@ def assert_both_answer(fake: FakeTofupay, mock: responses.RequestsMock) -> None:
     assert [call.path for call in fake.calls] == ["/v1/customers"]
 
 
+def assert_all_put_back() -> None:
+    assert HTTPAdapter.send is ORIGINAL_SEND
+    assert {name: responses.RequestsMock.__dict__[name] for name in ORIGINAL_MOCK} == ORIGINAL_MOCK
+
+
 def test_responses_started_before_the_fake() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mocked(mock)
@@ -403,7 +409,7 @@ def test_responses_started_before_the_fake() -> None:
             assert_both_answer(fake, mock)
         assert requests.get("https://example.test/ping").status_code == 200
         assert requests.get("http://api.tofupay.com/v1/customers").status_code == 418
-    assert HTTPAdapter.send is ORIGINAL_SEND
+    assert_all_put_back()
 
 
 def test_responses_started_after_the_fake() -> None:
@@ -412,7 +418,7 @@ def test_responses_started_after_the_fake() -> None:
             mocked(mock)
             assert_both_answer(fake, mock)
         assert ok(requests.get(f"{BASE}/v1/customers", auth=(KEY, "")))["object"] == "list"
-    assert HTTPAdapter.send is ORIGINAL_SEND
+    assert_all_put_back()
 
 
 def test_responses_stopped_while_the_fake_runs(network: Network) -> None:
@@ -428,7 +434,7 @@ def test_responses_stopped_while_the_fake_runs(network: Network) -> None:
         assert len(mock.calls) == 0
     finally:
         fake.stop()
-    assert HTTPAdapter.send is ORIGINAL_SEND
+    assert_all_put_back()
     assert network.attempts == []
 
 
@@ -445,6 +451,7 @@ def test_fake_stopped_while_responses_runs() -> None:
         assert (answered.status_code, answered.content) == (418, b"the mock")
     finally:
         mock.stop()
+    assert_all_put_back()  # ours, left inside the mock's patch, went with it
     with echo_server() as (url, seen):
         assert requests.get(f"{url}/after").status_code == 201
     assert [path for _, path, _, _ in seen] == ["/after"]

@@ -58,6 +58,8 @@ _SEND_ARGS = {"stream": False, "timeout": None, "verify": True, "cert": None, "p
 _LOCK = threading.RLock()
 #: (ours, the send it wraps) while installed.
 _PATCH: list[tuple[Send, Send]] = []
+#: Ours, left wrapped by another patch at uninstall: unwound when that patch goes.
+_LEFT_INSIDE: set[Send] = set()
 
 
 def _target(url: str | bytes | None) -> Any:
@@ -214,18 +216,26 @@ def _client_error(error: Exception, request: requests.PreparedRequest) -> BaseEx
     return error.error(str(error))
 
 
-def _reassert() -> None:
-    """After a responses mock stopped: ours on top again if a fake is still started."""
+def _after_mock_stopped() -> None:
+    """A responses mock stopped: ours on top again while a fake is started, else unwound."""
     with _LOCK:
-        if not _PATCH:
-            return
-        ours, _ = _PATCH[-1]
         current = HTTPAdapter.__dict__["send"]
-        if current is ours or getattr(current, "tofupay_owner", None) == __name__:
+        if _PATCH:
+            ours, _ = _PATCH[-1]
+            if current is ours or getattr(current, "tofupay_owner", None) == __name__:
+                return
+            # The mock put back the send it found when it started, before ours: ours
+            # went with it. Wrap what is there now.
+            again = _wrap(current)
+            HTTPAdapter.send = again  # type: ignore[method-assign]
+            _PATCH[:] = [(again, current)]
             return
-        again = _wrap(current)
-        HTTPAdapter.send = again  # type: ignore[method-assign]
-        _PATCH.append((again, current))
+        while getattr(current, "tofupay_owner", None) == __name__:
+            _LEFT_INSIDE.discard(current)
+            current = current.tofupay_wraps
+            HTTPAdapter.send = current  # type: ignore[method-assign]
+        if not _LEFT_INSIDE:
+            _compat_requests.unhook_stop()
 
 
 def install() -> None:
@@ -233,10 +243,12 @@ def install() -> None:
     with _LOCK:
         if _PATCH:
             return
-        _compat_requests.install(_answer_if_ours, _reassert)  # before: responses imported first
+        _compat_requests.put_in_front(_answer_if_ours)  # before: responses imported first
+        _compat_requests.hook_stop(_after_mock_stopped)
         current: Send = HTTPAdapter.__dict__["send"]
         if getattr(current, "tofupay_owner", None) == __name__:
             # Ours, left inside another patch that has since gone: reuse it.
+            _LEFT_INSIDE.discard(current)
             _PATCH.append((current, current.tofupay_wraps))  # type: ignore[attr-defined]
             return
         ours = _wrap(current)
@@ -247,13 +259,17 @@ def install() -> None:
 def uninstall() -> None:
     """Put ``HTTPAdapter.send`` and responses back (idempotent)."""
     with _LOCK:
-        _compat_requests.uninstall()
+        _compat_requests.remove_front()
         while _PATCH:
             ours, previous = _PATCH.pop()
             if HTTPAdapter.__dict__.get("send") is ours:
                 HTTPAdapter.send = previous  # type: ignore[method-assign]
-            # Otherwise a later patch wraps ours; with no fake started ours only passes
-            # requests on.
+            else:
+                # A later patch (a responses mock started after the fake) wraps ours;
+                # ours only passes requests on, and goes when that mock stops.
+                _LEFT_INSIDE.add(ours)
+        if not _LEFT_INSIDE:
+            _compat_requests.unhook_stop()
 
 
 def changed() -> None:
