@@ -16,6 +16,7 @@ import pytest
 
 if TYPE_CHECKING:
     from tofupay_fake.fake import FakeTofupay
+    from tofupay_fake.snapshot import Snapshot
 
 MARKER = (
     "tofupay(seed=None, customers=0, api_keys=None, strict_tokens=False, clock=None, "
@@ -211,9 +212,39 @@ def load_marker_fixtures(fake: FakeTofupay, value: Any, folder: Path, keys: Any)
                 pytest.fail(f"@pytest.mark.tofupay(fixtures=...): {exc}", pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def tofupay_world() -> Snapshot | None:
+    """The world every ``tofupay`` fixture starts from: none, unless you override it.
+
+    Define a fixture of this name (any scope) returning a
+    :class:`~tofupay_fake.Snapshot`, and each test's fake starts as a fork of
+    it: built once, forked in microseconds, never changed by a test.
+    """
+    return None
+
+
+def world_snapshot(world: object) -> Snapshot:
+    """The Snapshot a ``tofupay_world`` fixture returned; anything else fails the test clearly."""
+    from tofupay_fake.snapshot import Snapshot
+
+    if not isinstance(world, Snapshot):
+        pytest.fail(
+            f"the tofupay_world fixture must return a tofupay_fake.Snapshot (for example "
+            f"fake.snapshot()), got {type(world).__name__}",
+            pytrace=False,
+        )
+    return world
+
+
 @pytest.fixture
-def tofupay(request: pytest.FixtureRequest) -> Iterator[FakeTofupay]:
-    """A started :class:`~tofupay_fake.FakeTofupay`: httpx calls to the API hit it."""
+def tofupay(
+    request: pytest.FixtureRequest, tofupay_world: Snapshot | None
+) -> Iterator[FakeTofupay]:
+    """A started :class:`~tofupay_fake.FakeTofupay`: httpx calls to the API hit it.
+
+    With a ``tofupay_world`` fixture of yours returning a Snapshot, it starts
+    as a fork of that world, its ids from the test's own seed.
+    """
     from tofupay_fake.fake import FakeTofupay
 
     options = marker_options(request.node.get_closest_marker("tofupay"))
@@ -230,12 +261,17 @@ def tofupay(request: pytest.FixtureRequest) -> Iterator[FakeTofupay]:
     clock = options.get("clock")
     if clock is None:
         clock = ini_clock(request.config)
-    fake = FakeTofupay(
-        seed,
-        clock=clock,
-        api_keys=api_keys,
-        strict_tokens=options.get("strict_tokens", False),
-    )
+    settings: dict[str, Any] = {
+        "clock": clock,
+        "api_keys": api_keys,
+        "strict_tokens": options.get("strict_tokens", False),
+    }
+    if tofupay_world is None:
+        fake = FakeTofupay(seed, **settings)
+    else:
+        if options.get("clock") is None:
+            settings["clock"] = None  # the world's own clock, unless the marker sets one
+        fake = FakeTofupay.from_snapshot(world_snapshot(tofupay_world), seed, **settings)
     for key in api_keys or ():
         fake.seed_customers(customers, api_key=key)
     if options.get("fixtures") is not None:
