@@ -16,7 +16,8 @@ The workflow is ``workflow.py``'s (create, retrieve, update, list ``limit=3``,
 delete) through one long-lived client. Targets per client library:
 
 - ``<client>-floor``: the same client answered with constant bytes (the
-  fake's own answers, recorded) by the cheapest mock that library has:
+  fake's own create answer, recorded, for every request) by the cheapest mock
+  that library has:
   ``MockTransport`` for httpx/httpx2 (FLOOR-1 for httpx), a mounted
   ``HTTPAdapter`` for requests, a handler for urllib;
 - ``<client>-constant``: the fake's interception with a core that answers the
@@ -105,8 +106,8 @@ def new_fake(factory: Any) -> Any:
 
 
 def constant_answer(answers: dict[Any, Any], method: str, path: str) -> Any:
-    path = re.sub(r"cus_[0-9A-Za-z]{14}", "{id}", path.partition("?")[0])
-    return answers[(method, path)]
+    """The answer of every request to a floor: the create answer (status, headers, bytes)."""
+    return answers[("POST", "/v1/customers")]
 
 
 # -- set-up per target (runs in the child) -----------------------------------------------------
@@ -120,10 +121,12 @@ def runner(target: str) -> Callable[[], None]:
         from tofupay_fake.fake import FakeTofupay
         from tofupay_fake.request import Request, Response
 
+        status, headers, content = constant_answer(answers, "POST", "/v1/customers")
+        answer = Response(status, headers, content)
+
         class Constant(FakeTofupay):
             def respond(self, request: Request, *, raise_exceptions: bool = True) -> Response:
-                status, headers, content = constant_answer(answers, request.method, request.path)
-                return Response(status, headers, content)
+                return answer
 
         Constant().start()
     elif kind == "fake":
@@ -135,8 +138,8 @@ def runner(target: str) -> Callable[[], None]:
 
         router = respx.mock(using="httpx", assert_all_called=False)
         for (method, path), (status, headers, content) in answers.items():
-            pattern = BASE + path.replace("{id}", r"cus_[0-9A-Za-z]{14}")
-            router.route(method=method, url__regex=pattern + "$").respond(
+            pattern = BASE + re.escape(path).replace(r"\{id\}", r"cus_[0-9A-Za-z]{14}")
+            router.route(method=method, url__regex=pattern + r"(\?.*)?$").respond(
                 status, headers=list(headers), content=content
             )
         router.start()

@@ -9,13 +9,18 @@ in-memory and answers in microseconds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 
 from .. import control, dashboard
 from ..core import MAX_BODY_BYTES, Core
+from ..faults import InjectedException
+from ..request import Headers, Request
+from ._compat_uvicorn import close_unanswered
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,6 +28,14 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+#: Paths a page on another origin may call (Tofupay.js creates tokens from the browser).
+CORS_PATHS = frozenset({"/v1/tokens"})
+_CORS_PREFLIGHT = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Authorization, Content-Type"),
+    (b"access-control-max-age", b"600"),
+]
 
 
 class App:
@@ -57,11 +70,14 @@ class App:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
         path: str = scope["path"]
+        raw_path: bytes | None = scope.get("raw_path")
         query = scope["query_string"].decode("latin-1")
-        headers = {
-            name.decode("latin-1").lower(): value.decode("latin-1")
-            for name, value in scope["headers"]
-        }
+        headers = Headers.from_lowered(
+            {
+                name.decode("latin-1").lower(): value.decode("latin-1")
+                for name, value in scope["headers"]
+            }
+        )
         body = await _read_body(receive)
         if body is None:
             return  # the client went away before sending the whole body: nothing to do
@@ -75,15 +91,30 @@ class App:
         elif path.startswith(control.PREFIX):
             status, payload = control.handle(self.fake, method, path, query, headers, body)
             await _respond(send, status, _JSON, json.dumps(payload, ensure_ascii=False).encode())
+        elif method == "OPTIONS" and path in CORS_PATHS:
+            await _respond(send, 204, _CORS_PREFLIGHT, b"")
         else:
-            answer = self.fake.handle(
-                method, path, query=query, headers=headers, body=body, raise_exceptions=False
-            )
-            await self.fake.adeliver_webhooks()  # auto-mode webhooks, before the client has its answer
+            wire_path = raw_path.decode("latin-1") if raw_path else quote(path, safe="/%")
+            request = Request(method, wire_path, query, headers, body)
+            try:
+                answer = self.fake.respond(request, raise_exceptions=False)
+            except InjectedException as injected:  # a network fault: act it out
+                await self.fake.adeliver_webhooks()
+                if injected.error == "timeout":
+                    await asyncio.sleep(injected.delay)
+                await close_unanswered(send)
+                return
+            await (
+                self.fake.adeliver_webhooks()
+            )  # auto-mode webhooks, before the client has its answer
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
             raw = [
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
                 for name, value in answer.headers
             ]
+            if path in CORS_PATHS and "origin" in headers:
+                raw.append((b"access-control-allow-origin", b"*"))
             await _respond(send, answer.status_code, raw, answer.content)
 
     def openapi(self) -> bytes:

@@ -1,0 +1,57 @@
+"""The docs' examples are tests: every guide page has one, and every one passes.
+
+A ```python block that defines ``def test_...`` functions is a complete pytest
+module; all of them run in one pytest session with the ``tofupay`` fixture. A
+block whose first line is ``# file: NAME.py`` is written as that module, for
+the tests to import (an application the example tests, say).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.plugin._helpers import write_ini
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: Pages that are about reference or background, not a task: no example required.
+NOT_TASKS = {"index.md", "reference.md", "architecture.md", "compatibility.md", "guarantees.md"}
+
+
+def pages() -> dict[str, list[str]]:
+    """Each page's ``python`` code blocks."""
+    return {
+        page.name: re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        for page in sorted(DOCS.glob("*.md"))
+    }
+
+
+def test_every_task_page_has_a_runnable_example() -> None:
+    missing = [
+        name
+        for name, blocks in pages().items()
+        if name not in NOT_TASKS and not any("def test_" in block for block in blocks)
+    ]
+    assert pages(), "no docs pages found"
+    assert missing == []
+
+
+def test_the_docs_examples_pass(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    files: dict[str, str] = {}
+    count = 0
+    for name, blocks in pages().items():
+        stem = name.removesuffix(".md").replace("-", "_")
+        for index, block in enumerate(blocks):
+            tests = len(re.findall(r"^(?:async )?def test_", block, re.M))
+            named = re.match(r"# file: (\w+)\.py\n", block)
+            if named:
+                files[named.group(1)] = block
+            elif tests:
+                files[f"test_docs_{stem}_{index}"] = f"# docs/{name}\n{block}"
+            count += tests
+    pytester.makepyfile(**files)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=count)
