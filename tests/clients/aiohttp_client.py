@@ -11,22 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 from collections.abc import Coroutine, Iterator, Mapping
 from json import loads
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
+import httpx
 
 from tests.conftest import BASE, KEY
 
 T = TypeVar("T")
+_LARGE = 2**20
 
 
 class AiohttpResponse:
-    """What a scenario reads from an answer: status, headers (any case) and the body."""
+    """What a scenario reads from an answer: status, headers (any case) and the body.
 
-    def __init__(self, response: aiohttp.ClientResponse, content: bytes) -> None:
+    ``request`` is what was sent (method, URL and headers as aiohttp sent
+    them, the body as encoded here), as an ``httpx.Request`` like the other
+    adapters' answers carry.
+    """
+
+    def __init__(
+        self, response: aiohttp.ClientResponse, content: bytes, request: httpx.Request
+    ) -> None:
         self.raw = response
+        self.request = request
         self.status_code = response.status
         self.headers = response.headers
         self.content = content
@@ -113,19 +125,27 @@ class AiohttpApi:
             kwargs["params"] = _pairs(params)
         elif params is not None:
             kwargs["params"] = params
+        body = b""
         if isinstance(data, (str, bytes)):
-            kwargs["data"] = data
+            body = data.encode() if isinstance(data, str) else data
+            # aiohttp asks for a file object past 1 MiB (it warns about raw bytes).
+            kwargs["data"] = io.BytesIO(body) if len(body) > _LARGE else body
             if not any(name.lower() == "content-type" for name in all_headers):
                 all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif isinstance(data, Mapping):
             kwargs["data"] = _pairs(data)
+            body = urlencode(kwargs["data"]).encode()
         elif data is not None:  # a payload of aiohttp's own (a stream, FormData)
             kwargs["data"] = data
         if json is not None:
             kwargs["json"] = json
         async with self.session.request(method, self.base_url + path, **kwargs) as response:
             content = await response.read()
-        return AiohttpResponse(response, content)
+        info = response.request_info
+        sent = httpx.Request(
+            info.method, str(info.url), headers=list(info.headers.items()), content=body
+        )
+        return AiohttpResponse(response, content, sent)
 
     def request(self, method: str, path: str, **kwargs: Any) -> AiohttpResponse:
         return self.run(self.arequest(method, path, **kwargs))
