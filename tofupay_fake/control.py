@@ -296,6 +296,36 @@ def fixtures(fake: FakeTofupay, fields: params.Params, body: bytes) -> Answer:
     return 200, {"fixtures": answers}
 
 
+def clock_now(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """``GET /_fake/clock``: the fake's current Unix time."""
+    params.check_known(fields, ())
+    return 200, {"now": fake.clock.now()}
+
+
+def clock(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """``POST /_fake/clock``: ``advance`` it by seconds, or ``set`` it (backwards too)."""
+    params.check_known(fields, ("advance", "set"))
+    if ("advance" in fields) == ("set" in fields):
+        raise invalid_request(messages.CONTROL_CLOCK_ONE_OF, "set" if fields else "advance")
+    if "advance" in fields:
+        seconds = params.integer(fields["advance"], "advance", minimum=0)
+        try:
+            fake.clock.advance(seconds)
+        except ValueError:
+            raise invalid_request(
+                messages.CONTROL_CLOCK_TOO_FAR.format(value=seconds), "advance"
+            ) from None
+    else:
+        when = params.string(fields["set"], "set")
+        try:
+            fake.clock.set(when)
+        except ValueError:
+            raise invalid_request(
+                messages.CONTROL_CLOCK_BAD_SET.format(value=when), "set"
+            ) from None
+    return 200, {"now": fake.clock.now()}
+
+
 def _flag(value: params.Value, name: str) -> bool:
     if value not in ("true", "false"):
         raise invalid_request(messages.CONTROL_BAD_FLAG.format(name=name), name)
@@ -316,6 +346,8 @@ ENDPOINTS: Mapping[tuple[str, str], Handler] = {
     ("POST", "/_fake/fail_next"): fail_next,
     ("POST", "/_fake/customers"): customers,
     ("GET", "/_fake/events"): events,
+    ("GET", "/_fake/clock"): clock_now,
+    ("POST", "/_fake/clock"): clock,
     ("GET", "/_fake/faults"): faults,
     ("GET", "/_fake/customers"): list_customers,
     ("POST", "/_fake/webhooks"): add_webhook,

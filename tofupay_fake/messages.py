@@ -151,6 +151,18 @@ CONTROL_CLOCK_TOO_FAR = (
     "Invalid advance {value}: it would move the clock past the year 9999 "
     "(the latest time is 253402300799)."
 )
+CONTROL_CLOCK_ONE_OF = (
+    "Send exactly one of advance (whole seconds >= 0) or set (a Unix time, or an ISO date "
+    "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z)."
+)
+CONTROL_CLOCK_BAD_SET = (
+    "Invalid set {value!r}: a Unix time (whole seconds, 0 to 253402300799), or an ISO date "
+    "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z, up to the year 9999."
+)
+CONTROL_CLOCK_TOO_FAR = (
+    "Invalid advance {value}: it would move the clock past the year 9999 "
+    "(the latest time is 253402300799)."
+)
 CONTROL_FIXTURES_NOT_JSON = (
     'Invalid request: the body must be a fixture document in JSON: {"_meta": '
     '{"template_version": 0}, "fixtures": [...]}.'
