@@ -270,7 +270,7 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
         access_log=log_level in ("info", "debug"),
         lifespan="on",
         # Requests that outlive the dropped connections (none of ours) are cancelled.
-        timeout_graceful_shutdown=GRACE + 1.0,
+        timeout_graceful_shutdown=round(GRACE) + 1,
     )
     return Server(config)
 
