@@ -310,9 +310,18 @@ def test_connection_error_fault_is_aiohttps_connection_error(
 ) -> None:
     fake.fail_next("connection_error")
     with pytest.raises(aiohttp.ClientConnectorError, match="connection_error") as caught:
-        client.get("/v1/customers")
+        client.post("/v1/customers", data={"email": "x@example.com"})
     assert isinstance(caught.value, aiohttp.ClientConnectionError)
     assert fake.calls.call_count == 1
+    assert client.get("/v1/customers").json()["data"] == []  # used up, nothing made
+
+
+def test_connection_error_fault_on_a_get(fake: FakeTofupay, client: AiohttpApi) -> None:
+    # aiohttp 3.10 and 3.11 retry an idempotent request once after a connection
+    # error, as they would on the wire: two faults reach the caller on every version.
+    fake.fail_next("connection_error", method="GET", times=2)
+    with pytest.raises(aiohttp.ClientConnectorError, match="connection_error"):
+        client.get("/v1/customers")
 
 
 @pytest.mark.parametrize(

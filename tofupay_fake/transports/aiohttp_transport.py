@@ -36,9 +36,12 @@ or ``total`` timeout ends in the exception aiohttp raises for that timeout.
 ``fail_next("timeout")`` raises ``aiohttp.SocketTimeoutError`` (a
 ``ServerTimeoutError``; ``ServerTimeoutError`` before 3.10), what aiohttp
 raises when ``sock_read`` runs out; ``"connection_error"`` raises
-``ClientConnectorError``; an exception class is raised as it is. Like any
-connection error on the wire, a plain ``ClientOSError`` for an idempotent
-method may be retried once by aiohttp itself (3.10+).
+``ClientConnectorError``; an exception class is raised as it is. As on
+the wire, aiohttp itself may retry an idempotent request (GET, PUT,
+DELETE) once after a connection error: 3.10 and 3.11 after any
+``ClientOSError`` (``ClientConnectorError`` included), 3.12+ after a plain
+``ClientOSError`` or ``ServerDisconnectedError``; a fault queued with
+``times=2`` then reaches the caller.
 """
 
 from __future__ import annotations
