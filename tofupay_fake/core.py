@@ -148,6 +148,8 @@ class Core:
                 )
             except TofupayError as error:
                 status, payload = error.status, error.body()
+                if api_key is None:  # refused before the key was checked: record it as sent
+                    api_key = _as_sent(method, "", headers, b"")[0]
             except InjectedException as injected:
                 status, payload = self._injected(injected, raise_exceptions, delay)
                 if status == 0:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -19,7 +22,7 @@ from tests.api.helpers import (
 from tests.conftest import LIVE_KEY, OTHER_KEY, Api
 from tests.seed_examples import CUSTOMER_KEYS
 from tests.spec_cards import ATTACHING, BRAND_TOKENS, DECLINING_TOKENS
-from tofupay_fake import FakeTofupay
+from tofupay_fake import FakeTofupay, RecordedCall
 from tofupay_fake.resources.cards import TEST_TOKENS
 
 # -- create and retrieve -------------------------------------------------------
@@ -342,20 +345,35 @@ def test_list_expand_data_default_source(api: Api) -> None:
 # -- determinism ---------------------------------------------------------------------
 
 
-def replay(fake: FakeTofupay, responses: list[httpx.Response]) -> list[tuple[int, str, bytes]]:
-    """Send the same requests to another fake; its (status, Request-Id, body) per request."""
+def replay(fake: FakeTofupay, calls: Sequence[RecordedCall]) -> list[tuple[int, str, bytes]]:
+    """Send the recorded calls again to another fake; its (status, Request-Id, body) per call."""
     answers = []
-    for response in responses:
-        request = response.request
+    for call in calls:
+        encoded = urlencode(_form(call.params))
+        post = call.method == "POST"
         answer = fake.handle(
-            request.method,
-            request.url.path,
-            query=request.url.query.decode(),
-            headers=dict(request.headers),
-            body=request.content,
+            call.method,
+            call.path,
+            query="" if post else encoded,
+            headers={"Authorization": f"Bearer {call.api_key}"},
+            body=encoded.encode() if post else b"",
         )
         answers.append((answer.status_code, dict(answer.headers)["Request-Id"], answer.content))
     return answers
+
+
+def _form(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Params back to form pairs, in bracket notation."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else key
+        if isinstance(value, dict):
+            pairs += _form(value, name)
+        elif isinstance(value, list):
+            pairs += [(f"{name}[]", item) for item in value]
+        else:
+            pairs.append((name, value))
+    return pairs
 
 
 def scenario(api: Api) -> list[httpx.Response]:
@@ -372,16 +390,16 @@ def scenario(api: Api) -> list[httpx.Response]:
     ]
 
 
-def test_same_seed_gives_byte_identical_responses(api: Api) -> None:
+def test_same_seed_gives_byte_identical_responses(api: Api, fake: FakeTofupay) -> None:
     responses = scenario(api)
     seen = [(r.status_code, r.headers["request-id"], r.content) for r in responses]
-    assert replay(FakeTofupay(seed=0), responses) == seen
-    assert replay(FakeTofupay(seed=0), responses) == seen
+    assert replay(FakeTofupay(seed=0), fake.calls) == seen
+    assert replay(FakeTofupay(seed=0), fake.calls) == seen
 
 
-def test_different_seed_gives_different_ids(api: Api) -> None:
+def test_different_seed_gives_different_ids(api: Api, fake: FakeTofupay) -> None:
     creates = scenario(api)[:2]  # the two creates need no id from the fake
-    other = replay(FakeTofupay(seed=1), creates)
+    other = replay(FakeTofupay(seed=1), fake.calls[:2])
     for response, (status, request_id, content) in zip(creates, other, strict=True):
         ours, theirs = response.json(), json.loads(content)
         assert status == response.status_code == 200
