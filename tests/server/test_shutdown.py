@@ -188,6 +188,58 @@ def test_a_request_finished_while_stopping_is_still_answered(served: Served) -> 
         assert closed_by_the_server(slow)
 
 
+HELD_APP = """
+import asyncio
+
+from tofupay_fake.transports.cli import _server, bind
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    if scope["path"] == "/held":  # how many requests are held right now
+        body = str(len(HELD)).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return
+    HELD.append(scope)
+    await asyncio.sleep(600)  # held, the way a timeout fault holds a request
+
+
+HELD = []
+
+
+sock = bind("127.0.0.1", 0)
+ready = "tofupay-fake serving http://127.0.0.1:%d (seed 0)" % sock.getsockname()[1]
+_server(app, "warning", ready).run(sockets=[sock])
+"""
+
+
+def held_count(served: Served) -> int:
+    with connect(served) as asking:
+        asking.sendall(b"GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        return int(answer(asking).partition(b"\r\n\r\n")[2])
+
+
+def test_a_request_the_server_itself_holds() -> None:
+    # The serve command's server, around an app that never answers: the
+    # request is cancelled when the graceful wait is over, without a traceback.
+    with Served(command=[sys.executable, "-c", HELD_APP]) as held:
+        held.ready()
+        with connect(held) as waiting:
+            waiting.sendall(b"GET /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            deadline = time.monotonic() + EXIT_TIMEOUT
+            while not held_count(held):
+                assert time.monotonic() < deadline, "the request never reached the app"
+                time.sleep(0.01)
+            assert_clean_exit(held)
+            assert closed_by_the_server(waiting)
+
+
 def test_the_last_resort_exit_is_status_0() -> None:
     # Whatever still runs a few seconds after the first signal, the process ends with 0.
     code = (

@@ -279,11 +279,17 @@ _RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close with a reset
 
 
 class _QuietCancel(logging.Filter):
-    """Drop uvicorn's traceback for a request cancelled because the server stops."""
+    """Drop uvicorn's reports of requests cancelled because the server stops.
+
+    A request still held when the server stops (a ``timeout`` fault, say) is
+    cancelled; that is the stop working, not an error worth a traceback.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, asyncio.CancelledError)
+        if isinstance(exc, asyncio.CancelledError):
+            return False
+        return "timeout graceful shutdown exceeded" not in str(record.msg)
 
 
 def _exit_after(seconds: float) -> None:
