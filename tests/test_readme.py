@@ -14,8 +14,8 @@ from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-#: Sections that are about something a user does, from "Use the fixture" to "Use requests".
-FIRST_TASK, LAST_TASK = "Use the fixture", "Use requests"
+#: Sections that are about something a user does, from "Use the fixture" to "Use any HTTP client".
+FIRST_TASK, LAST_TASK = "Use the fixture", "Use any HTTP client"
 
 
 def sections() -> dict[str, list[str]]:
