@@ -53,7 +53,7 @@ class Clock:
         """The current time in whole seconds."""
         if self.source is None:
             return self._now
-        return int(self.source()) + self._offset
+        return min(int(self.source()) + self._offset, MAX_TIME)
 
     def tick(self) -> int:
         """Return the time for a new object; a frozen clock then moves on one step."""

@@ -179,7 +179,7 @@ def test_the_year_9999_gives_four_digit_card_years() -> None:
 
 def test_a_wall_clock_far_out_never_raises_an_os_error() -> None:
     fake = FakeTofupay(clock=lambda: 1e15)  # a source beyond what gmtime can convert
-    assert cards.year_of(fake.clock.now()) == 9999
+    assert fake.clock.now() == MAX_TIME
     customer = fake.add_customer(KEY, source="tok_visa")
     assert customer["sources"]["data"][0]["exp_year"] == 9999
 
