@@ -1,7 +1,7 @@
 """The one place that touches aiohttp's private parts.
 
-Read in the sources of aiohttp 3.9.0, 3.10.0, 3.11.0, 3.11.18, 3.12.0, 3.13.0
-and 3.14.0, and run against 3.14.5:
+Read in the sources of aiohttp 3.9.0 to 3.14.0; the aiohttp tests of this
+package pass on 3.9.5, 3.10.11, 3.11.0, 3.12.15, 3.13.3, 3.14.0 and 3.14.5:
 
 - ``TCPConnector._create_connection(req, traces, timeout)``: the method a
   connector calls, inside its own limits and pool bookkeeping, to open a new
