@@ -338,7 +338,38 @@ def _optional_string(fields: params.Params, name: str) -> str | None:
     return params.string(fields[name], name)
 
 
-Handler = Callable[["FakeTofupay", params.Params], Answer]
+#: The largest snapshot ``POST /_fake/snapshot`` takes (its text is about 750 bytes a customer).
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+SNAPSHOT_PATH = "/_fake/snapshot"
+
+
+def snapshot(fake: FakeTofupay, fields: params.Params) -> tuple[int, str]:
+    """``GET /_fake/snapshot``: the world as ``Snapshot.to_json()`` text (that exact body)."""
+    params.check_known(fields, ())
+    return 200, fake.snapshot().to_json()
+
+
+def restore(fake: FakeTofupay, query: str, body: bytes) -> Answer:
+    """``POST /_fake/snapshot``: make the world the snapshot of the body; calls and events stay.
+
+    Bad text is a 400 saying what is wrong; the world is then unchanged.
+    """
+    from .snapshot import Snapshot
+
+    params.check_known(params.decode_form(params.parse_pairs(query, "query string")), ())
+    if len(body) > MAX_SNAPSHOT_BYTES:
+        raise invalid_request(messages.BODY_TOO_LARGE.format(limit=MAX_SNAPSHOT_BYTES), status=413)
+    try:
+        world = Snapshot.from_json(body)
+    except ValueError as exc:
+        raise invalid_request(messages.CONTROL_SNAPSHOT_INVALID.format(detail=exc)) from None
+    fake.restore(world)
+    return 200, {"restored": True, "customers": sum(len(a.customers) for a in world.accounts)}
+
+
+#: What an endpoint answers: a status and a dict, or JSON text already encoded.
+Reply = tuple[int, "dict[str, Any] | str"]
+Handler = Callable[["FakeTofupay", params.Params], Reply]
 
 ENDPOINTS: Mapping[tuple[str, str], Handler] = {
     ("POST", "/_fake/reset"): reset,
@@ -350,6 +381,7 @@ ENDPOINTS: Mapping[tuple[str, str], Handler] = {
     ("POST", "/_fake/clock"): clock,
     ("GET", "/_fake/faults"): faults,
     ("GET", "/_fake/customers"): list_customers,
+    ("GET", SNAPSHOT_PATH): snapshot,
     ("POST", "/_fake/webhooks"): add_webhook,
     ("GET", "/_fake/webhooks/deliveries"): webhook_deliveries,
 }
@@ -363,9 +395,14 @@ RAW_ENDPOINTS: Mapping[tuple[str, str], Callable[[FakeTofupay, params.Params, by
 
 def handle(
     fake: FakeTofupay, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
-) -> Answer:
-    """Answer one control request: (status, JSON body). Header names are lower case."""
+) -> Reply:
+    """Answer one control request: (status, JSON body). Header names are lower case.
+
+    The body is a dict, or JSON text already encoded (``GET /_fake/snapshot``).
+    """
     try:
+        if method.upper() == "POST" and path == SNAPSHOT_PATH:  # a body larger than others
+            return restore(fake, query, body)
         raw = RAW_ENDPOINTS.get((method.upper(), path))
         if raw is not None:
             check_body_size(body)

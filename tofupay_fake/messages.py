@@ -171,3 +171,7 @@ EXCEPTION_OVER_HTTP = (
     "tofupay_fake: fail_next({error}) raises an exception into an in-process client; "
     "over HTTP it cannot, so the server answers this 500 instead."
 )
+CONTROL_SNAPSHOT_INVALID = (
+    "Invalid snapshot: {detail}. Send the text of GET /_fake/snapshot (or of "
+    "Snapshot.to_json()) as the body."
+)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from importlib.resources import files
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +19,7 @@ from urllib.parse import quote
 from .. import control, dashboard
 from ..core import MAX_BODY_BYTES, Core
 from ..faults import InjectedException
-from ..request import Headers, Request
+from ..request import Headers, Request, Response
 from ._compat_uvicorn import close_unanswered
 
 Scope = MutableMapping[str, Any]
@@ -49,6 +49,10 @@ class App:
         self.fake = fake
         self.on_shutdown = on_shutdown
         self._openapi: bytes | None = None
+        #: ``serve --state``: called once a request is handled, before it is answered, with
+        #: (kind "api" or "control", method, path, query, headers, body, status).
+        self.journal: Callable[[str, str, str, str, Mapping[str, str], bytes, int], None] | None
+        self.journal = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -78,7 +82,8 @@ class App:
                 for name, value in scope["headers"]
             }
         )
-        body = await _read_body(receive)
+        large = method == "POST" and path == control.SNAPSHOT_PATH
+        body = await _read_body(receive, control.MAX_SNAPSHOT_BYTES if large else MAX_BODY_BYTES)
         if body is None:
             return  # the client went away before sending the whole body: nothing to do
         if path == "/openapi.json" and method in ("GET", "HEAD"):
@@ -90,14 +95,17 @@ class App:
             await _respond(send, 308, [(b"location", control.PREFIX.encode())], b"")
         elif path.startswith(control.PREFIX):
             status, payload = control.handle(self.fake, method, path, query, headers, body)
-            await _respond(send, status, _JSON, json.dumps(payload, ensure_ascii=False).encode())
+            if self.journal is not None:
+                self.journal("control", method, path, query, headers, body, status)
+            text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+            await _respond(send, status, _JSON, text.encode())
         elif method == "OPTIONS" and path in CORS_PATHS:
             await _respond(send, 204, _CORS_PREFLIGHT, b"")
         else:
             wire_path = raw_path.decode("latin-1") if raw_path else quote(path, safe="/%")
             request = Request(method, wire_path, query, headers, body)
             try:
-                answer = self.fake.respond(request, raise_exceptions=False)
+                answer = self._answer(request)
             except InjectedException as injected:  # a network fault: act it out
                 await self.fake.adeliver_webhooks()
                 if injected.error == "timeout":
@@ -117,6 +125,15 @@ class App:
                 raw.append((b"access-control-allow-origin", b"*"))
             await _respond(send, answer.status_code, raw, answer.content)
 
+    def _answer(self, request: Request) -> Response:
+        """The core's answer, journaled first when the server keeps its state."""
+        try:
+            return self.fake.respond(request, raise_exceptions=False)
+        finally:
+            if self.journal is not None:  # durable before the client has its answer
+                method, path, query, headers, body = request
+                self.journal("api", method, path, query, headers, body, 0)
+
     def openapi(self) -> bytes:
         """The OpenAPI 3.1 document shipped in the package."""
         if self._openapi is None:
@@ -129,7 +146,7 @@ def make_app(fake: Core, *, on_shutdown: Callable[[], None] | None = None) -> Ap
     return App(fake, on_shutdown=on_shutdown)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def _read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes | None:
     """The request body, read no further than one byte past the size limit.
 
     None when the client disconnects before the body is complete.
@@ -137,7 +154,7 @@ async def _read_body(receive: Receive) -> bytes | None:
     chunks: list[bytes] = []
     size = 0
     more = True
-    while more and size <= MAX_BODY_BYTES:
+    while more and size <= limit:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None

@@ -96,6 +96,13 @@ def parser() -> argparse.ArgumentParser:
         help="secret key to load the fixtures under (repeat for more); default: each "
         "--api-key, else sk_test_tofupay",
     )
+    serve.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep the state, calls and events in this SQLite file: every write is saved "
+        "before it is answered, and a restart resumes where the server stopped (the file "
+        "keeps the options and fixtures it was first started with)",
+    )
     serve.add_argument("--webhook-url", metavar="URL", help="POST every event to this URL, signed")
     serve.add_argument(
         "--webhook-secret",
@@ -156,6 +163,16 @@ def serve(args: argparse.Namespace) -> int:
             "The fake checks no real credentials; bind 127.0.0.1 unless you need this.",
             file=sys.stderr,
         )
+    state = None
+    if args.state:
+        from .. import persistence
+
+        try:
+            state = persistence.StateFile(args.state)
+        except persistence.StateError as exc:
+            sock.close()
+            return _fail(f"--state: {exc}")
+        _startup_settings(args, state)
     fake = FakeTofupay(
         seed=args.seed,
         clock=args.clock,
@@ -166,7 +183,11 @@ def serve(args: argparse.Namespace) -> int:
     problem = _load_fixtures(fake, args.fixtures or (), args.fixtures_keys or args.api_keys)
     if problem is not None:  # loaded before webhooks are wired: a world, not news
         sock.close()
+        if state is not None:
+            state.close()
         return _fail(problem)
+    if state is not None:
+        _resume(fake, state, args)
     on_shutdown = None
     if args.webhook_url:
         try:
@@ -177,10 +198,69 @@ def serve(args: argparse.Namespace) -> int:
     ready = f"tofupay-fake serving {base_url} (seed {args.seed})"
     if args.webhook_url:
         ready += f", webhooks to {args.webhook_url}"
-    server = _server(make_app(fake, on_shutdown=on_shutdown), args.log_level, ready)
+    app = make_app(fake, on_shutdown=on_shutdown)
+    if state is not None:
+        app.journal = _journal(fake, state)
+    server = _server(app, args.log_level, ready)
     with contextlib.closing(sock):
         server.run(sockets=[sock])
     return 0
+
+
+def _startup_settings(args: argparse.Namespace, state: Any) -> None:
+    """A state file's first start keeps the options (and fixture documents) that shape the
+    fake; a restart takes them from the file, so the journal replays onto the same fake."""
+    import json
+
+    names = ("seed", "clock", "api_keys", "strict_tokens", "fixtures", "fixtures_keys")
+    if state.startup is None:
+        documents: list[Any] = []
+        for path in args.fixtures or ():
+            try:  # the document itself: a restart must not depend on the file still being there
+                with open(path, encoding="utf-8") as file:
+                    documents.append(json.load(file))
+            except (OSError, ValueError):
+                documents.append(path)  # loading it reports the problem
+        args.fixtures = documents or None
+        return
+    stored = state.startup
+    given = {name: getattr(args, name) for name in names if name != "fixtures"}
+    differs = [f"--{name.replace('_', '-')}" for name in given if given[name] != stored[name]]
+    if differs or args.fixtures:
+        print(
+            f"tofupay-fake: {args.state} keeps the options it was first started with; "
+            f"ignoring {', '.join(differs + (['--fixtures'] if args.fixtures else []))}.",
+            file=sys.stderr,
+        )
+    for name in names:
+        setattr(args, name, stored[name])
+
+
+def _resume(fake: FakeTofupay, state: Any, args: argparse.Namespace) -> None:
+    """Save a new file's start-up settings, or replay an existing file's journal."""
+    from .. import control
+
+    if state.startup is None:
+        names = ("seed", "clock", "api_keys", "strict_tokens", "fixtures", "fixtures_keys")
+        state.save_startup({name: getattr(args, name) for name in names})
+        return
+    count = state.replay(fake, control.handle)
+    if count:
+        print(f"tofupay-fake: resumed {args.state} ({count} requests replayed)", file=sys.stderr)
+
+
+def _journal(fake: FakeTofupay, state: Any) -> Any:
+    """The app's hook: journal a request (committed) before its answer is sent."""
+    from ..persistence import is_journaled
+
+    def journal(
+        kind: str, method: str, path: str, query: str, headers: Any, body: bytes, status: int
+    ) -> None:
+        if is_journaled(kind, method, status):
+            wall = None if fake.clock.source is None else fake.clock.source()
+            state.record(kind, method, path, query, headers, body, wall)
+
+    return journal
 
 
 def _load_fixtures(

@@ -1,0 +1,297 @@
+"""``tofupay-fake serve --state PATH``: no answered write is lost, even to SIGKILL.
+
+A second process drives writes at the server and logs each answer it gets;
+the server is killed (SIGKILL) mid-load and started again on the same file:
+every answered write is there, and ids, clock, calls and events go on. Files
+that are not the server's own are refused with exit status 1 and left as they
+were. ``GET``/``POST /_fake/snapshot`` save and restore the world.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tofupay_fake import FakeTofupay, Snapshot
+from tofupay_fake.persistence import StateError, StateFile
+
+from .served import EXIT_TIMEOUT, Served, python_m
+
+KEY = "sk_test_persistence"
+
+WRITER = """
+import sys
+import threading
+
+import httpx
+
+url, log_path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lock = threading.Lock()
+log = open(log_path, "a", buffering=1)
+
+
+def write(number):
+    with httpx.Client(base_url=url, auth=("sk_test_persistence", ""), timeout=10) as client:
+        for i in range(100_000):
+            try:
+                made = client.post("/v1/customers", data={"email": f"w{number}-{i}@example.com"})
+                body = made.json()
+                with lock:
+                    log.write(f"create {body['id']} {body['created']} {made.headers['request-id']}\\n")
+                changed = client.post(f"/v1/customers/{body['id']}", data={"description": f"d{i}"})
+                with lock:
+                    log.write(f"update {body['id']} d{i} {changed.headers['request-id']}\\n")
+            except httpx.HTTPError:
+                return
+
+
+workers = [threading.Thread(target=write, args=(n,)) for n in range(threads)]
+for worker in workers:
+    worker.start()
+for worker in workers:
+    worker.join()
+"""
+
+
+def serve(*args: str) -> Served:
+    served = Served("--port", "0", *args)
+    served.ready()
+    return served
+
+
+def api(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, auth=(KEY, ""), timeout=10)
+
+
+def all_customers(client: httpx.Client) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    after: dict[str, str] = {}
+    while True:
+        page = client.get("/v1/customers", params={"limit": 100, **after}).json()
+        found.update({customer["id"]: customer for customer in page["data"]})
+        if not page["has_more"]:
+            return found
+        after = {"starting_after": page["data"][-1]["id"]}
+
+
+def wait_for_lines(path: Path, count: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and len(path.read_text().splitlines()) >= count:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the writer logged fewer than {count} answers within {timeout} s")
+
+
+def test_sigkill_under_load_loses_no_answered_write(tmp_path: Path) -> None:
+    state, log = tmp_path / "state.db", tmp_path / "answers.log"
+    writer_script = tmp_path / "writer.py"
+    writer_script.write_text(WRITER)
+    with serve("--state", str(state), "--seed", "3") as first:
+        writer = subprocess.Popen([sys.executable, str(writer_script), first.url, str(log), "2"])
+        try:
+            wait_for_lines(log, 150)
+            first.proc.send_signal(signal.SIGKILL)
+            first.proc.wait(EXIT_TIMEOUT)
+            assert writer.wait(EXIT_TIMEOUT) == 0
+        finally:
+            writer.kill()
+            writer.wait(EXIT_TIMEOUT)
+    answers = [line.split() for line in log.read_text().splitlines()]
+    created = {ident: int(when) for kind, ident, when, _ in answers if kind == "create"}
+    updated = {ident: text for kind, ident, text, _ in answers if kind == "update"}
+    request_ids = {line[-1] for line in answers}
+    assert len(created) >= 70 and len(request_ids) == len(answers)
+
+    with serve("--state", str(state), "--seed", "3") as second, api(second.url) as client:
+        stored = all_customers(client)
+        for ident, when in created.items():
+            assert ident in stored, f"the answered create of {ident} was lost"
+            assert stored[ident]["created"] == when
+        for ident, description in updated.items():
+            assert stored[ident]["description"] == description
+        calls = httpx.get(f"{second.url}/_fake/calls").json()["data"]
+        assert request_ids <= {call["request_id"] for call in calls}
+        events = httpx.get(f"{second.url}/_fake/events", params={"type": "customer.created"})
+        assert set(created) <= {event["data"]["object"]["id"] for event in events.json()["data"]}
+        # Ids, clock and request ids go on: nothing is given twice.
+        fresh = client.post("/v1/customers", data={"email": "after@example.com"})
+        assert fresh.status_code == 200
+        assert fresh.json()["id"] not in stored
+        assert fresh.json()["created"] > max(c["created"] for c in stored.values())
+        assert fresh.headers["request-id"] not in {call["request_id"] for call in calls}
+        assert second.stop() == 0
+
+
+def test_a_restart_gives_back_exactly_the_same_server(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with serve("--state", str(state), "--clock", "2026-01-15") as first, api(first.url) as client:
+        ada = client.post("/v1/customers", data={"email": "ada@example.com", "source": "tok_visa"})
+        client.post(f"/v1/customers/{ada.json()['id']}", data={"metadata[plan]": "pro"})
+        client.get("/v1/customers/cus_missing0000000")
+        httpx.post(f"{first.url}/_fake/clock", data={"advance": "3600"})
+        httpx.post(f"{first.url}/_fake/customers", data={"api_key": KEY, "n": "3"})
+        httpx.post(f"{first.url}/_fake/fail_next", data={"error": "rate_limit"})
+        before = {
+            path: httpx.get(f"{first.url}{path}").content
+            for path in ("/_fake/snapshot", "/_fake/calls", "/_fake/events", "/_fake/faults")
+        }
+        assert first.stop() == 0
+    # Other options on the command line: the file's win (and the server says so).
+    with serve("--state", str(state), "--seed", "8") as second:
+        after = {path: httpx.get(f"{second.url}{path}").content for path in before}
+        assert after == before
+        assert "ignoring --seed, --clock" in second.stderr
+        assert httpx.post(f"{second.url}/v1/customers", auth=(KEY, "")).status_code == 429
+
+
+def test_snapshot_endpoints_save_and_restore_the_world(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with serve("--state", str(state)) as served, api(served.url) as client:
+        httpx.post(f"{served.url}/_fake/customers", data={"api_key": KEY, "n": "5"})
+        saved = httpx.get(f"{served.url}/_fake/snapshot")
+        assert saved.status_code == 200
+        assert saved.headers["content-type"] == "application/json"
+        assert json.loads(saved.content)["format"] == "tofupay-fake/1"
+        world = Snapshot.from_json(saved.text)
+        assert saved.text == world.to_json()
+        client.post("/v1/customers", data={"email": "later@example.com"})
+        assert len(all_customers(client)) == 6
+        restored = httpx.post(f"{served.url}/_fake/snapshot", content=saved.content)
+        assert restored.json() == {"restored": True, "customers": 5}
+        assert len(all_customers(client)) == 5
+        for bad in (b"", b"{", saved.content[:-10], b'{"format": "tofupay-fake/0"}'):
+            refused = httpx.post(f"{served.url}/_fake/snapshot", content=bad)
+            assert refused.status_code == 400
+            assert refused.json()["error"]["message"].startswith("Invalid snapshot: ")
+        assert len(all_customers(client)) == 5
+        assert served.stop() == 0
+    with serve("--state", str(state)) as again, api(again.url) as client:
+        assert httpx.get(f"{again.url}/_fake/snapshot").text == saved.text
+        assert len(all_customers(client)) == 5
+
+
+def test_a_big_world_goes_through_the_snapshot_endpoints() -> None:
+    builder = FakeTofupay(1)
+    builder.seed_customers(2000, KEY, with_cards=True)
+    text = builder.snapshot().to_json()
+    assert len(text) > 1024 * 1024  # more than an API request may carry
+    with serve("--seed", "1") as served:  # a snapshot's text names the seed of its fake
+        answer = httpx.post(f"{served.url}/_fake/snapshot", content=text.encode(), timeout=60)
+        assert answer.json() == {"restored": True, "customers": 2000}
+        assert httpx.get(f"{served.url}/_fake/snapshot", timeout=60).text == text
+
+
+# -- files that are not ours --------------------------------------------------------
+
+
+def refused(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*python_m(), "serve", "--port", "0", "--state", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=EXIT_TIMEOUT,
+        check=False,
+    )
+
+
+def make_refused(kind: str, path: Path) -> None:
+    if kind == "not sqlite":
+        path.write_bytes(b"this is a text file that happens to be here\n" * 50)
+    elif kind == "another app":
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE songs (title TEXT)")
+        db.close()
+    elif kind == "unknown schema":
+        with StateFile(path):
+            pass
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        db.close()
+    else:  # damaged: a valid state file cut short
+        with StateFile(path) as state:
+            for i in range(300):
+                state.record("api", "POST", "/v1/customers", "", {}, b"email=x%d" % i)
+        whole = path.read_bytes()
+        path.write_bytes(whole[: len(whole) // 2] + b"\0" * 100 + whole[len(whole) // 2 + 100 :])
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("not sqlite", "not a readable tofupay-fake state file"),
+        ("another app", "of something else, not a tofupay-fake state file"),
+        ("unknown schema", "has state schema version '99'; this tofupay-fake reads version '1'"),
+        ("damaged", "state"),
+    ],
+)
+def test_files_that_are_not_ours_are_refused_and_left_alone(
+    tmp_path: Path, kind: str, says: str
+) -> None:
+    path = tmp_path / "state.db"
+    make_refused(kind, path)
+    before = path.read_bytes()
+    result = refused(path)
+    assert result.returncode == 1, result
+    assert result.stderr.startswith("tofupay-fake: --state: "), result.stderr
+    assert says in result.stderr
+    assert "serving" not in result.stdout
+    assert path.read_bytes() == before
+    with pytest.raises(StateError):
+        StateFile(path)
+
+
+def test_one_file_serves_one_server_at_a_time(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with serve("--state", str(state)):
+        result = refused(state)
+        assert result.returncode == 1
+        assert "in use by another tofupay-fake server" in result.stderr
+
+
+def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    result = refused(tmp_path / "nowhere" / "state.db")
+    assert result.returncode == 1
+    assert "is not a directory" in result.stderr
+
+
+# -- the journal, without a server ----------------------------------------------------
+
+
+def test_replaying_the_journal_rebuilds_a_wall_clock_fake(tmp_path: Path) -> None:
+    from tofupay_fake import control
+
+    path = tmp_path / "state.db"
+    readings = iter([1_800_000_000.0, 1_800_000_100.0, 1_800_000_500.0])
+    now = [0.0]
+
+    def wall() -> float:
+        return now[0]
+
+    original = FakeTofupay(clock=wall)
+    with StateFile(path) as state:
+        for body in (b"email=a@example.com", b"email=b@example.com", b"source=tok_visa"):
+            now[0] = next(readings)
+            original.handle("POST", "/v1/customers", headers={"authorization": f"Bearer {KEY}"},
+                            body=body)  # fmt: skip
+            state.record("api", "POST", "/v1/customers", "",
+                         {"authorization": f"Bearer {KEY}"}, body, now[0])  # fmt: skip
+    now[0] = 0.0
+    copy = FakeTofupay(clock=wall)
+    with StateFile(path) as state:
+        assert len(state) == 3
+        assert state.replay(copy, control.handle) == 3
+    assert copy.customers() == original.customers()
+    assert [c["created"] for c in copy.customers()] == [1_800_000_500, 1_800_000_100, 1_800_000_000]
+    assert copy.clock.source is wall
+    assert os.path.getsize(path) > 0
