@@ -7,6 +7,7 @@ Every test sends through a real ``aiohttp.ClientSession`` (see
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import threading
@@ -456,3 +457,28 @@ def test_stripe_sdk_aiohttp_client(fake: FakeTofupay) -> None:
     assert fetched.sources.data[0].last4 == "4242"
     assert [customer.id for customer in listed.data] == [created.id]
     assert fake.calls.last.headers["authorization"].startswith("Bearer sk_test_")
+
+
+# -- more of HTTP -----------------------------------------------------------------------------
+
+
+def test_auto_webhooks_arrive_before_the_call_returns(
+    fake: FakeTofupay, client: AiohttpApi
+) -> None:
+    received: list[str] = []
+
+    def receive(body: bytes, headers: dict[str, str]) -> int:
+        received.append(json.loads(body)["type"])
+        return 200
+
+    fake.webhooks.deliver_to(callback=receive, mode="auto")
+    client.post("/v1/customers", data={"email": "hook@example.com"})
+    assert received == ["customer.created"]
+
+
+def test_head_gets_the_headers_only(fake: FakeTofupay, client: AiohttpApi) -> None:
+    answer = client.request("HEAD", "/v1/customers")
+    assert answer.content == b""
+    assert answer.headers["content-type"] == "application/json"
+    assert fake.calls.last.method == "HEAD"
+    assert client.get("/v1/customers").status_code == 200  # the connection did not hang
