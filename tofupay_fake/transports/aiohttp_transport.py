@@ -147,7 +147,7 @@ class _Wire(asyncio.Transport):
             if expect.lower() == "100-continue":
                 self._protocol.data_received(_CONTINUE)
         method, target, pairs, start = self._head
-        body = _body(bytes(buffer[start:]), pairs)
+        body = _body(buffer, start, pairs)
         if body is None:
             return
         path, _, query = target.partition("?")
@@ -199,13 +199,14 @@ def _parse_head(head: bytes, start: int) -> tuple[str, str, list[tuple[str, str]
     return method, target, pairs, start
 
 
-def _body(data: bytes, pairs: list[tuple[str, str]]) -> bytes | None:
-    """The request body, or None while it is incomplete."""
+def _body(buffer: bytearray, start: int, pairs: list[tuple[str, str]]) -> bytes | None:
+    """The request body (from ``start`` on), or None while it is incomplete."""
     headers = {name.lower(): value for name, value in pairs}
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return _dechunk(data)
+        # The last chunk ends with an empty line: only then is decoding worth a try.
+        return _dechunk(bytes(buffer[start:])) if buffer.endswith(b"\r\n\r\n") else None
     length = int(headers.get("content-length", "0") or 0)
-    return data[:length] if len(data) >= length else None
+    return bytes(buffer[start : start + length]) if len(buffer) - start >= length else None
 
 
 def _dechunk(data: bytes) -> bytes | None:
