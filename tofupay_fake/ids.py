@@ -29,6 +29,8 @@ class IdFactory:
         #: prefix -> (its stream's ``random``, ``"prefix_"``, length): what :meth:`new` reads.
         self._draws: dict[str, tuple[Callable[[], float], str, int]] = {}
         self._sequence = 0
+        #: prefix -> the state its stream continues from, once first drawn (see set_positions).
+        self._resume: dict[str, tuple[Any, ...]] = {}
         #: prefix -> a test for ids already taken: such ids are skipped (see :meth:`skip_taken`).
         self._taken: dict[str, Callable[[str], bool]] = {}
 
@@ -57,7 +59,13 @@ class IdFactory:
     def _stream(self, prefix: str) -> random.Random:
         stream = self._streams.get(prefix)
         if stream is None:
-            stream = self._streams[prefix] = random.Random(f"{self.seed}:{prefix}")
+            state = self._resume.pop(prefix, None)
+            if state is None:
+                stream = random.Random(f"{self.seed}:{prefix}")
+            else:
+                stream = random.Random(0)  # cheaper than seeding from the OS; replaced next
+                stream.setstate(state)
+            self._streams[prefix] = stream
         return stream
 
     def skip_taken(self, prefix: str, taken: Callable[[str], bool] | None) -> None:
@@ -69,18 +77,21 @@ class IdFactory:
 
     def positions(self, prefixes: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
         """Where the streams of ``prefixes`` stand (``random.Random`` states) and the counter."""
-        found: dict[str, tuple[Any, ...]] = {
-            prefix: self._stream(prefix).getstate() for prefix in prefixes
+        return {
+            prefix: self._resume[prefix]
+            if prefix in self._resume
+            else self._stream(prefix).getstate()
+            for prefix in prefixes
         }
-        return found
 
     def set_positions(self, states: Mapping[str, tuple[Any, ...]], sequence: int) -> None:
         """Continue the given streams from ``states`` and the counter from ``sequence``."""
         for prefix, state in states.items():
-            stream = random.Random()
-            stream.setstate(state)
-            self._streams[prefix] = stream
-            self._draws.pop(prefix, None)
+            stream = self._streams.get(prefix)
+            if stream is None:  # made when first drawn from (a fork may never draw)
+                self._resume[prefix] = state
+            else:
+                stream.setstate(state)
         self._sequence = sequence
 
     @property
@@ -97,4 +108,5 @@ class IdFactory:
         """Start every stream again from the seed."""
         self._streams.clear()
         self._draws.clear()
+        self._resume.clear()
         self._sequence = 0
