@@ -71,7 +71,7 @@ def serve_constant() -> int:
     """Serve the constant answer on a free loopback port; print the URL once listening."""
     import uvicorn
 
-    from tofupay_fake.transports.cli import bind
+    from tofupay_fake.transports.serving import bind
 
     headers, body = constant_answer()
     start = {"type": "http.response.start", "status": 200, "headers": headers}

@@ -10,7 +10,7 @@ import uvicorn
 
 from tofupay_fake import FakeTofupay
 from tofupay_fake.transports.asgi_app import App, make_app
-from tofupay_fake.transports.cli import bind
+from tofupay_fake.transports.serving import bind
 
 
 class ServerThread:

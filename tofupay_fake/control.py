@@ -15,12 +15,16 @@ from . import messages, params
 from .auth import check_key, mask_key
 from .core import check_body_size
 from .errors import TofupayError, invalid_request, unrecognized_url
-from .faults import NAMED
+from .faults import NAMED, NETWORK, WHEN
 
 if TYPE_CHECKING:
-    from .core import FakeTofupay
+    from .core import Core as FakeTofupay
 
 PREFIX = "/_fake/"
+#: How long the server holds a request for a ``timeout`` fault given no ``delay``.
+SERVER_TIMEOUT = 30.0
+#: The longest ``delay`` a fault may ask for (seconds).
+MAX_DELAY = 3600.0
 #: Most customers one ``POST /_fake/customers`` may seed with ``n``.
 MAX_SEED = 10_000
 #: Most items a ``limit`` of the listing endpoints may ask for.
@@ -160,12 +164,12 @@ def _newest(items: Sequence[T], limit: int | None) -> Sequence[T]:
 
 
 def fail_next(fake: FakeTofupay, fields: params.Params) -> Answer:
-    params.check_known(fields, ("error", "method", "path", "times"))
+    params.check_known(fields, ("error", "method", "path", "times", "when", "delay"))
     if "error" not in fields:
         raise invalid_request(messages.MISSING_PARAM.format(name="error"), "error")
     name = params.string(fields["error"], "error")
     error: str | int = name
-    if name not in NAMED:
+    if name not in NAMED and name not in NETWORK:
         if not name.isdigit():
             raise invalid_request(messages.CONTROL_BAD_ERROR.format(value=name), "error")
         error = params.integer(name, "error", minimum=400, maximum=599)
@@ -178,8 +182,25 @@ def fail_next(fake: FakeTofupay, fields: params.Params) -> Answer:
     times = 1
     if "times" in fields:
         times = params.integer(fields["times"], "times", minimum=1, maximum=1000)
-    fake.fail_next(error, method=method, path=path, times=times)
+    when = _optional_string(fields, "when") or "before"
+    if when not in WHEN:
+        raise invalid_request(messages.CONTROL_BAD_WHEN.format(value=when), "when")
+    delay = SERVER_TIMEOUT if name == "timeout" else 0.0
+    if "delay" in fields:
+        delay = _seconds(params.string(fields["delay"], "delay"), "delay")
+    fake.fail_next(error, method=method, path=path, times=times, when=when, delay=delay)
     return 200, {"queued": times}
+
+
+def _seconds(text: str, name: str) -> float:
+    """A number of seconds 0..MAX_DELAY (fractions allowed), else the 400 naming ``name``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (0.0 <= value <= MAX_DELAY):  # also refuses NaN
+        raise invalid_request(messages.CONTROL_BAD_DELAY.format(value=text, most=MAX_DELAY), name)
+    return value
 
 
 def customers(fake: FakeTofupay, fields: params.Params) -> Answer:
@@ -201,6 +222,66 @@ def customers(fake: FakeTofupay, fields: params.Params) -> Answer:
         ident = params.string(fields.pop("id"), "id") if "id" in fields else None
         made = [fake.add_customer(api_key, id=ident, **fields)]
     return 200, {"object": "list", "data": made}
+
+
+def clock_now(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """``GET /_fake/clock``: the fake's current Unix time."""
+    params.check_known(fields, ())
+    return 200, {"now": fake.clock.now()}
+
+
+def clock(fake: FakeTofupay, fields: params.Params) -> Answer:
+    """``POST /_fake/clock``: ``advance`` it by seconds, or ``set`` it (backwards too)."""
+    params.check_known(fields, ("advance", "set"))
+    if ("advance" in fields) == ("set" in fields):
+        raise invalid_request(messages.CONTROL_CLOCK_ONE_OF, "set" if fields else "advance")
+    if "advance" in fields:
+        seconds = params.integer(fields["advance"], "advance", minimum=0)
+        try:
+            fake.clock.advance(seconds)
+        except ValueError:
+            raise invalid_request(
+                messages.CONTROL_CLOCK_TOO_FAR.format(value=seconds), "advance"
+            ) from None
+    else:
+        when = params.string(fields["set"], "set")
+        try:
+            fake.clock.set(when)
+        except ValueError:
+            raise invalid_request(
+                messages.CONTROL_CLOCK_BAD_SET.format(value=when), "set"
+            ) from None
+    return 200, {"now": fake.clock.now()}
+
+
+def fixtures(fake: FakeTofupay, fields: params.Params, body: bytes) -> Answer:
+    """``POST /_fake/fixtures``: load the fixture document of the JSON body; name -> answer.
+
+    ``api_key`` (query string) is the account it loads under, ``sk_test_tofupay``
+    by default. A document that fails to load is a 400 saying which step and
+    why, and changes nothing.
+    """
+    from .fixtures import DEFAULT_KEY, FixtureError
+
+    params.check_known(fields, ("api_key",))
+    api_key = DEFAULT_KEY
+    if "api_key" in fields:
+        api_key = params.required_string(fields["api_key"], "api_key")
+    try:
+        check_key(api_key, fake.api_keys)
+    except TofupayError as error:  # a bad param here, not a failed authentication
+        raise invalid_request(error.message, "api_key") from None
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise invalid_request(messages.CONTROL_FIXTURES_NOT_JSON) from None
+    if not isinstance(document, dict):  # never a path: a client names no file of the server's
+        raise invalid_request(messages.CONTROL_FIXTURES_NOT_JSON)
+    try:
+        answers = fake.load_fixtures(document, api_key=api_key)
+    except FixtureError as error:
+        raise invalid_request(str(error)) from None
+    return 200, {"fixtures": answers}
 
 
 def add_webhook(fake: FakeTofupay, fields: params.Params) -> Answer:
@@ -264,66 +345,6 @@ def webhook_deliveries(fake: FakeTofupay, fields: params.Params) -> Answer:
         for delivery in _newest(fake.webhooks.deliveries, limit)
     ]
     return 200, {"object": "list", "data": data}
-
-
-def fixtures(fake: FakeTofupay, fields: params.Params, body: bytes) -> Answer:
-    """``POST /_fake/fixtures``: load the fixture document of the JSON body; name -> answer.
-
-    ``api_key`` (query string) is the account it loads under, ``sk_test_tofupay``
-    by default. A document that fails to load is a 400 saying which step and
-    why, and changes nothing.
-    """
-    from .fixtures import DEFAULT_KEY, FixtureError
-
-    params.check_known(fields, ("api_key",))
-    api_key = DEFAULT_KEY
-    if "api_key" in fields:
-        api_key = params.required_string(fields["api_key"], "api_key")
-    try:
-        check_key(api_key, fake.api_keys)
-    except TofupayError as error:  # a bad param here, not a failed authentication
-        raise invalid_request(error.message, "api_key") from None
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        raise invalid_request(messages.CONTROL_FIXTURES_NOT_JSON) from None
-    if not isinstance(document, dict):  # never a path: a client names no file of the server's
-        raise invalid_request(messages.CONTROL_FIXTURES_NOT_JSON)
-    try:
-        answers = fake.load_fixtures(document, api_key=api_key)
-    except FixtureError as error:
-        raise invalid_request(str(error)) from None
-    return 200, {"fixtures": answers}
-
-
-def clock_now(fake: FakeTofupay, fields: params.Params) -> Answer:
-    """``GET /_fake/clock``: the fake's current Unix time."""
-    params.check_known(fields, ())
-    return 200, {"now": fake.clock.now()}
-
-
-def clock(fake: FakeTofupay, fields: params.Params) -> Answer:
-    """``POST /_fake/clock``: ``advance`` it by seconds, or ``set`` it (backwards too)."""
-    params.check_known(fields, ("advance", "set"))
-    if ("advance" in fields) == ("set" in fields):
-        raise invalid_request(messages.CONTROL_CLOCK_ONE_OF, "set" if fields else "advance")
-    if "advance" in fields:
-        seconds = params.integer(fields["advance"], "advance", minimum=0)
-        try:
-            fake.clock.advance(seconds)
-        except ValueError:
-            raise invalid_request(
-                messages.CONTROL_CLOCK_TOO_FAR.format(value=seconds), "advance"
-            ) from None
-    else:
-        when = params.string(fields["set"], "set")
-        try:
-            fake.clock.set(when)
-        except ValueError:
-            raise invalid_request(
-                messages.CONTROL_CLOCK_BAD_SET.format(value=when), "set"
-            ) from None
-    return 200, {"now": fake.clock.now()}
 
 
 def _flag(value: params.Value, name: str) -> bool:

@@ -129,9 +129,11 @@ SEED_ID_TAKEN = "Invalid id {value}: this account already has (or had) a custome
 
 # Control endpoints of server mode (400 invalid_request_error)
 CONTROL_BAD_ERROR = (
-    "Invalid error {value!r}: use api_error, rate_limit, card_declined or a status "
-    "code 400..599."
+    "Invalid error {value!r}: use api_error, rate_limit, card_declined, timeout, "
+    "connection_error or a status code 400..599."
 )
+CONTROL_BAD_WHEN = "Invalid when {value!r}: use before or after."
+CONTROL_BAD_DELAY = "Invalid delay {value!r}: a number of seconds from 0 to {most:g}."
 CONTROL_BAD_METHOD = "Invalid method {value!r}: use GET, POST or DELETE."
 CONTROL_BAD_METHOD_FILTER = "Invalid method {value!r}: an HTTP method such as GET, POST or DELETE."
 CONTROL_BAD_PATH = "Invalid path {value!r}: a path starts with / (e.g. /v1/customers/*)."
@@ -139,18 +141,6 @@ CONTROL_BAD_JSON = "Invalid request: the body is not a JSON object."
 CONTROL_BAD_VALUE = "Invalid request: {detail}."
 CONTROL_BAD_FLAG = "Invalid boolean for {name}: use true or false."
 CONTROL_ID_WITH_N = "Invalid id: id names one customer, so it cannot be sent with n."
-CONTROL_CLOCK_ONE_OF = (
-    "Send exactly one of advance (whole seconds >= 0) or set (a Unix time, or an ISO date "
-    "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z)."
-)
-CONTROL_CLOCK_BAD_SET = (
-    "Invalid set {value!r}: a Unix time (whole seconds, 0 to 253402300799), or an ISO date "
-    "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z, up to the year 9999."
-)
-CONTROL_CLOCK_TOO_FAR = (
-    "Invalid advance {value}: it would move the clock past the year 9999 "
-    "(the latest time is 253402300799)."
-)
 CONTROL_CLOCK_ONE_OF = (
     "Send exactly one of advance (whole seconds >= 0) or set (a Unix time, or an ISO date "
     "or datetime such as 2026-01-15 or 2026-01-15T10:00:00Z)."
@@ -174,4 +164,14 @@ EXCEPTION_OVER_HTTP = (
 CONTROL_SNAPSHOT_INVALID = (
     "Invalid snapshot: {detail}. Send the text of GET /_fake/snapshot (or of "
     "Snapshot.to_json()) as the body."
+)
+
+# Who may use the control endpoints (403 invalid_request_error)
+CONTROL_FOREIGN_ORIGIN = (
+    "Forbidden: a page of origin {value!r} may not use the control endpoints. "
+    "Start the server with --allow-origin {value} to allow it."
+)
+CONTROL_FOREIGN_HOST = (
+    "Forbidden: Host {value!r} is not a name of this server. "
+    "Start the server with --allow-host NAME to answer to another name."
 )

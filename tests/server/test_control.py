@@ -509,7 +509,7 @@ JSON_CT = "application/json"
 TOO_SMALL = "This value must be greater than or equal to {}."
 TOO_LARGE = "This value must be less than or equal to {}."
 BAD_ERROR = (
-    "Invalid error {!r}: use api_error, rate_limit, card_declined or a status code 400..599."
+    "Invalid error {!r}: use api_error, rate_limit, card_declined, timeout, connection_error or a status code 400..599."
 )
 BAD_JSON = "Invalid request: the body is not a JSON object."
 UNSET = (
@@ -553,8 +553,10 @@ BAD_INPUT: list[tuple[str, str, str, str, str, bytes, int, str, str | None]] = [
      "Received unknown parameter: order", "order"),
     ("unknown-param-events", "GET", "/_fake/events", "kind=customer.created", "", b"", 400,
      "Received unknown parameter: kind", "kind"),
-    ("unknown-param-fail-next", "POST", F, "", FORM, b"error=api_error&when=later", 400,
-     "Received unknown parameter: when", "when"),
+    ("unknown-param-fail-next", "POST", F, "", FORM, b"error=api_error&later=1", 400,
+     "Received unknown parameter: later", "later"),
+    ("bad-when-fail-next", "POST", F, "", FORM, b"error=api_error&when=later", 400,
+     "Invalid when 'later': use before or after.", "when"),
     ("missing-api-key", "POST", C, "", FORM, b"n=1", 400, "Missing required param: api_key.",
      "api_key"),
     ("publishable-api-key", "POST", C, "", FORM, b"api_key=pk_test_abcdefgh", 400,
