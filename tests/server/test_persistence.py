@@ -295,3 +295,31 @@ def test_replaying_the_journal_rebuilds_a_wall_clock_fake(tmp_path: Path) -> Non
     assert [c["created"] for c in copy.customers()] == [1_800_000_500, 1_800_000_100, 1_800_000_000]
     assert copy.clock.source is wall
     assert os.path.getsize(path) > 0
+
+
+def test_fixtures_loaded_at_the_first_start_are_part_of_the_state(tmp_path: Path) -> None:
+    state, fixtures = tmp_path / "state.db", tmp_path / "world.json"
+    fixtures.write_text(
+        json.dumps(
+            {
+                "_meta": {"template_version": 0},
+                "fixtures": [
+                    {
+                        "name": "ada",
+                        "path": "/v1/customers",
+                        "method": "post",
+                        "params": {"email": "ada@example.com"},
+                    }
+                ],
+            }
+        )
+    )
+    args = ("--state", str(state), "--fixtures", str(fixtures), "--fixtures-key", KEY)
+    with serve(*args) as first, api(first.url) as client:
+        client.post("/v1/customers", data={"email": "bob@example.com"})
+        before = all_customers(client)
+        assert first.stop() == 0
+    fixtures.unlink()  # the file keeps the document itself
+    with serve("--state", str(state)) as second, api(second.url) as client:
+        assert all_customers(client) == before
+        assert sorted(c["email"] for c in before.values()) == ["ada@example.com", "bob@example.com"]

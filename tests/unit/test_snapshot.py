@@ -356,3 +356,18 @@ def test_from_snapshot_takes_the_constructor_options() -> None:
     assert call(fork, "GET", "/v1/customers", key=OTHER)[0] == 401
     assert len(call(fork, "GET", "/v1/customers")[1]["data"]) == 3
     assert FakeTofupay.from_snapshot(snapshot, clock=Clock(5)).clock.now() == 5
+
+
+def test_a_fork_shares_every_record_until_it_writes_one() -> None:
+    fake = world()
+    snapshot = fake.snapshot()
+    fork = FakeTofupay.from_snapshot(snapshot)
+    shared = snapshot.accounts[0].customers
+    live = fork._store.accounts[KEY]
+    assert live.customers is shared  # not even the dict is copied yet
+    ada = next(c for c in fork.customers(KEY) if c["email"] == "ada@example.com")
+    bob = next(c for c in fork.customers(KEY) if c["email"] == "bob@example.com")
+    call(fork, "POST", f"/v1/customers/{ada['id']}", "description=changed")
+    assert live.customers is not shared
+    assert live.customers[ada["id"]] is not shared[ada["id"]]  # copied on its first write
+    assert live.customers[bob["id"]] is shared[bob["id"]]  # the others are still shared
