@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from importlib.resources import files
 from typing import Any
 from urllib.parse import quote
 
 from .. import control, dashboard
 from ..core import MAX_BODY_BYTES, Core
+from ..errors import TofupayError
 from ..faults import InjectedException
 from ..request import Headers, Request, Response
 from ._compat_uvicorn import close_unanswered
+from .guard import Guard
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,6 +38,12 @@ _CORS_PREFLIGHT = [
     (b"access-control-allow-headers", b"Authorization, Content-Type"),
     (b"access-control-max-age", b"600"),
 ]
+#: A preflight of a control endpoint, for the origins ``allowed_origins`` lets in.
+_CONTROL_PREFLIGHT = [
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Content-Type"),
+    (b"access-control-max-age", b"600"),
+]
 
 
 class App:
@@ -45,9 +53,18 @@ class App:
     scenarios over a real socket). ``on_shutdown`` runs when the server stops.
     """
 
-    def __init__(self, fake: Core, *, on_shutdown: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        fake: Core,
+        *,
+        on_shutdown: Callable[[], None] | None = None,
+        allowed_origins: Iterable[str] = (),
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
         self.fake = fake
         self.on_shutdown = on_shutdown
+        #: Who may use ``/_fake/...`` besides the server's own pages (see :mod:`.guard`).
+        self.guard = Guard(allowed_origins, allowed_hosts)
         self._openapi: bytes | None = None
         #: ``serve --state``: called once a request is handled, before it is answered, with
         #: (kind "api" or "control", method, path, query, headers, body, status).
@@ -88,17 +105,25 @@ class App:
             return  # the client went away before sending the whole body: nothing to do
         if path == "/openapi.json" and method in ("GET", "HEAD"):
             await _respond(send, 200, _JSON, self.openapi())
+        elif (path == control.PREFIX.rstrip("/") or path.startswith(control.PREFIX)) and (
+            refused := self._refused(headers, scope.get("server"))
+        ):
+            await _respond(send, refused[0], _JSON, refused[1])
         elif method in ("GET", "HEAD") and dashboard.is_asset(path):
             served = dashboard.asset(path)
             await _respond(send, 200, served.headers, served.body)
         elif method in ("GET", "HEAD") and path == control.PREFIX.rstrip("/"):
             await _respond(send, 308, [(b"location", control.PREFIX.encode())], b"")
         elif path.startswith(control.PREFIX):
+            cors = self.guard.cors(headers)
+            if method == "OPTIONS" and cors:
+                await _respond(send, 204, [*cors, *_CONTROL_PREFLIGHT], b"")
+                return
             status, payload = control.handle(self.fake, method, path, query, headers, body)
             if self.journal is not None:
                 self.journal("control", method, path, query, headers, body, status)
             text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
-            await _respond(send, status, _JSON, text.encode())
+            await _respond(send, status, [*_JSON, *cors], text.encode())
         elif method == "OPTIONS" and path in CORS_PATHS:
             await _respond(send, 204, _CORS_PREFLIGHT, b"")
         else:
@@ -125,6 +150,14 @@ class App:
                 raw.append((b"access-control-allow-origin", b"*"))
             await _respond(send, answer.status_code, raw, answer.content)
 
+    def _refused(self, headers: Headers, server: Any) -> tuple[int, bytes] | None:
+        """The 403 for a control request of a foreign page or Host, else None."""
+        try:
+            self.guard.check(headers, server)
+        except TofupayError as error:
+            return error.status, json.dumps(error.body(), ensure_ascii=False).encode()
+        return None
+
     def _answer(self, request: Request) -> Response:
         """The core's answer, journaled first when the server keeps its state."""
         try:
@@ -141,9 +174,26 @@ class App:
         return self._openapi
 
 
-def make_app(fake: Core, *, on_shutdown: Callable[[], None] | None = None) -> App:
-    """The ASGI app for ``fake`` (not started: nothing is intercepted in-process)."""
-    return App(fake, on_shutdown=on_shutdown)
+def make_app(
+    fake: Core,
+    *,
+    on_shutdown: Callable[[], None] | None = None,
+    allowed_origins: Iterable[str] = (),
+    allowed_hosts: Iterable[str] = (),
+) -> App:
+    """The ASGI app for ``fake`` (not started: nothing is intercepted in-process).
+
+    ``/_fake/...`` answers only the server's own pages and HTTP clients (see
+    :mod:`tofupay_fake.transports.guard`): ``allowed_origins`` lets pages of
+    those origins use it too, ``allowed_hosts`` names the server may go by;
+    ``"*"`` in either allows any.
+    """
+    return App(
+        fake,
+        on_shutdown=on_shutdown,
+        allowed_origins=allowed_origins,
+        allowed_hosts=allowed_hosts,
+    )
 
 
 async def _read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes | None:

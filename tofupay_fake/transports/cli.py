@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..auth import checked_keys
+from .guard import Guard
 from .serving import INSTALL_HINT, bind
 
 if TYPE_CHECKING:
@@ -111,6 +113,22 @@ def parser() -> argparse.ArgumentParser:
         "it off the command line that ps shows)",
     )
     serve.add_argument(
+        "--allow-origin",
+        action="append",
+        dest="allow_origins",
+        metavar="ORIGIN",
+        help="let web pages of this origin (http://localhost:3000) use /_fake/...; repeat "
+        "for more, * for any (default: only the server's own pages, e.g. the dashboard)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        dest="allow_hosts",
+        metavar="HOST",
+        help="answer /_fake/... under this Host name too (NAME or NAME:PORT); repeat for "
+        "more, * for any (default: 127.0.0.1, localhost, [::1] and the --host address)",
+    )
+    serve.add_argument(
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -134,6 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"--history must be 0 (keep all) or more, got {args.history}.")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0..65535, got {args.port}.")
+    for option, keys in (("--api-key", args.api_keys), ("--fixtures-key", args.fixtures_keys)):
+        try:
+            checked_keys(keys or (), option)
+        except ValueError as exc:
+            return _fail(str(exc))
+    try:
+        Guard(args.allow_origins or (), args.allow_hosts or ())
+    except ValueError as exc:
+        return _fail(f"--allow-origin: {exc}")
     if args.clock is not None:
         from ..clock import parse_clock
 
@@ -198,7 +225,15 @@ def serve(args: argparse.Namespace) -> int:
     ready = f"tofupay-fake serving {base_url} (seed {args.seed})"
     if args.webhook_url:
         ready += f", webhooks to {args.webhook_url}"
-    app = make_app(fake, on_shutdown=on_shutdown)
+    app = make_app(
+        fake,
+        on_shutdown=on_shutdown,
+        allowed_origins=args.allow_origins or (),
+        allowed_hosts=[
+            *([args.host] if args.host not in _ANY_ADDRESS else []),
+            *(args.allow_hosts or ()),
+        ],
+    )
     if state is not None:
         app.journal = _journal(fake, state)
     server = _server(app, args.log_level, ready)
@@ -354,6 +389,9 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
     )
     return Server(config)
 
+
+#: Bind addresses that name no host (the guard knows the address a connection came in on).
+_ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 _RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close with a reset
 
