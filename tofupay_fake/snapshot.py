@@ -254,7 +254,7 @@ class _Reader:
 
     def snapshot(self, doc: dict[str, Any]) -> Snapshot:
         self.keys(doc, "the snapshot", ("format", "seed", "clock", "ids", "accounts", "tokens"))
-        seed = self.number(doc["seed"], "seed")
+        seed = self.number(doc["seed"], "seed", lo=None)  # any int seeds a fake
         clock = self.clock(doc["clock"])
         ids = self.object(doc["ids"], "ids")
         self.keys(ids, "ids", ("sequence", "streams"))
@@ -287,9 +287,14 @@ class _Reader:
             raise self.bad(where, f"expected an array, got {type(value).__name__}")
         return value
 
-    def number(self, value: Any, where: str, lo: int = 0, hi: int | None = None) -> int:
-        if not _CHECKS["int"](value) or value < lo or (hi is not None and value > hi):
-            raise self.bad(where, f"expected a whole number >= {lo}, got {value!r}")
+    def number(self, value: Any, where: str, lo: int | None = 0, hi: int | None = None) -> int:
+        if (
+            not _CHECKS["int"](value)
+            or (lo is not None and value < lo)
+            or (hi is not None and value > hi)
+        ):
+            least = "" if lo is None else f" >= {lo}"
+            raise self.bad(where, f"expected a whole number{least}, got {value!r}")
         return int(value)
 
     def keys(self, value: dict[str, Any], where: str, wanted: tuple[str, ...]) -> None:
