@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import operator
 import random
 import struct
 from collections.abc import Callable
@@ -192,8 +193,15 @@ def _names(cls: object, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
     return found
 
 
+_GETTERS: dict[tuple[object, tuple[str, ...]], Callable[[Any], tuple[Any, ...]]] = {}
+
+
 def _record(record: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    found = {name: getattr(record, name) for name in _names(type(record), skip)}
+    names = _names(type(record), skip)
+    getter = _GETTERS.get((type(record), skip))
+    if getter is None:
+        getter = _GETTERS[type(record), skip] = operator.attrgetter(*names)
+    found = dict(zip(names, getter(record), strict=True))
     if "failing_checks" in found:
         found["failing_checks"] = sorted(found["failing_checks"])
     return found
@@ -232,6 +240,17 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "dict[str, Any]": lambda v: isinstance(v, dict),
     "frozenset[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
 }
+
+
+_KEYSETS: dict[tuple[object, tuple[str, ...]], frozenset[str]] = {}
+
+
+def _keyset(cls: object, skip: tuple[str, ...]) -> frozenset[str]:
+    """Every key a record's object has: its fields, ``skip`` included (remembered)."""
+    found = _KEYSETS.get((cls, skip))
+    if found is None:
+        found = _KEYSETS[cls, skip] = frozenset(_names(cls, skip) + skip)
+    return found
 
 
 Check = tuple[str, str, Callable[[Any], bool]]
@@ -351,7 +370,7 @@ class _Reader:
     ) -> dict[str, Any]:
         doc = self.object(raw, where)
         names = _names(cls, skip)
-        if len(doc) != len(names) + len(skip) or not all(n in doc for n in names + skip):
+        if doc.keys() != _keyset(cls, skip):
             self.keys(doc, where, names + skip)
         found = {name: doc[name] for name in names}
         for name, kind, check in _checks(cls, skip):
