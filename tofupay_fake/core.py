@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import urlsplit
 
 from . import auth, changes, idempotency, messages, params, render, routes
 from .changes import Change
@@ -24,7 +23,7 @@ from .events import EventLog
 from .faults import Failure, FaultQueue, InjectedException
 from .ids import IdFactory
 from .recorder import CallLog
-from .request import EMPTY_HEADERS, Headers, Request, Response
+from .request import EMPTY_HEADERS, Headers, Origin, Request, Response, origin_of
 from .resources import Env, cards, customers, tokens
 from .store import Account, Store
 
@@ -33,11 +32,9 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 DEFAULT_BASE_URL = "https://api.tofupay.com"
-DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Larger request bodies get a 413 (form bodies of this API are a few KiB).
 MAX_BODY_BYTES = 1024 * 1024
 
-Origin = tuple[str, str, int]
 #: An event a seeding request made, kept until the load succeeds: (created, livemode, change, key).
 HeldEvent = tuple[int, bool, Change, str]
 
@@ -662,22 +659,6 @@ class Core:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"<{name} seed={self.seed} base_url={self.base_url!r} calls={len(self._calls)}>"
-
-
-def origin_of(base_url: str) -> Origin:
-    """(scheme, host, port) of a base URL; the host lower case without a trailing dot."""
-    parts = urlsplit(base_url)
-    if (
-        parts.scheme not in DEFAULT_PORTS
-        or not parts.hostname
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-        or parts.username is not None
-    ):
-        raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
-    host = parts.hostname.lower().rstrip(".")
-    return parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme]
 
 
 def check_body_size(body: bytes) -> None:

@@ -12,7 +12,7 @@ up to four times without sleeping, every try kept in
 
 Endpoints, deliveries and the argument checks are in
 :mod:`tofupay_fake.endpoints`; the HTTP side lives in
-:mod:`tofupay_fake.transports.webhook_targets`, imported on the first delivery.
+:mod:`tofupay_fake.targets`, imported on the first delivery.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from .endpoints import (
@@ -38,12 +38,22 @@ from .endpoints import (
     check_target,
     url_origin,
 )
-from .events import Recorded
+from .events import EventLog, Recorded
 from .ids import ALPHABET
+from .request import origin_of
 from .webhooks import HEADER, sign
 
-if TYPE_CHECKING:
-    from .core import Core
+
+class Host(Protocol):
+    """What the webhooks need of their fake: its lock, events, seed and base URL."""
+
+    _lock: threading.RLock
+    seed: int
+    base_url: str
+
+    @property
+    def events(self) -> EventLog: ...
+
 
 MODES = ("manual", "auto")
 #: What :meth:`Webhooks.fail_next` takes.
@@ -69,7 +79,7 @@ class _Job(NamedTuple):
 class Webhooks:
     """The webhooks of one fake (``fake.webhooks``): endpoints, queues, faults and the log."""
 
-    def __init__(self, fake: Core) -> None:
+    def __init__(self, fake: Host) -> None:
         self._fake = fake
         self._limit = fake.events.limit
         self._lock = threading.RLock()
@@ -193,8 +203,6 @@ class Webhooks:
 
     def _check_not_the_fake(self, url: str) -> None:
         """A URL target must not be the fake itself (its base URL or its loopback server)."""
-        from .core import origin_of
-
         target = url_origin(url)
         server = getattr(self._fake, "_server", None)
         mine = [self._fake.base_url] + ([server.url] if server is not None else [])
@@ -326,7 +334,7 @@ class Webhooks:
         self._draining.release()
 
     def _drain(self, *, manual: bool, wait: bool) -> list[Delivery]:
-        from .transports.webhook_targets import send
+        from .targets import send
 
         made: list[Delivery] = []
         if not self._claim(wait):
@@ -351,7 +359,7 @@ class Webhooks:
 
     async def adeliver_auto(self) -> list[Delivery]:
         """:meth:`deliver_auto` on an event loop: ASGI apps and URLs are awaited."""
-        from .transports.webhook_targets import asend
+        from .targets import asend
 
         made: list[Delivery] = []
         if not self._claim(False):

@@ -7,14 +7,18 @@ import fnmatch
 import inspect
 import json
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .auth import mask_key
 from .events import TYPES, Recorded
 
-if TYPE_CHECKING:
-    from .deliveries import Webhooks
+
+class Owner(Protocol):
+    """What made an endpoint: it takes the endpoint back on :meth:`Endpoint.remove`."""
+
+    def _remove(self, endpoint: Endpoint) -> None: ...
+
 
 DEFAULT_PATH = "/webhooks/tofupay"
 DEFAULT_SECRET = "whsec_test_secret"
@@ -32,7 +36,7 @@ class Endpoint:
 
     def __init__(
         self,
-        owner: Webhooks,
+        owner: Owner,
         ident: str,
         kind: str,
         target: Any,

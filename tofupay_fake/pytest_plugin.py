@@ -71,7 +71,8 @@ BLOCKED = (
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     if config.getini("tofupay_block"):
-        from tofupay_fake.core import DEFAULT_BASE_URL, origin_of
+        from tofupay_fake.core import DEFAULT_BASE_URL
+        from tofupay_fake.request import origin_of
         from tofupay_fake.transports import intercept
 
         host = origin_of(DEFAULT_BASE_URL)[1]

@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+#: (scheme, host, port): the host lower case without a trailing dot, the port always given.
+Origin = tuple[str, str, int]
 
 
 class Headers(Mapping[str, str]):
@@ -113,3 +118,19 @@ class Response(NamedTuple):
             if key.lower() == wanted:
                 return value
         return None
+
+
+def origin_of(base_url: str) -> Origin:
+    """(scheme, host, port) of a base URL; the host lower case without a trailing dot."""
+    parts = urlsplit(base_url)
+    if (
+        parts.scheme not in DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {base_url!r}")
+    host = parts.hostname.lower().rstrip(".")
+    return parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme]

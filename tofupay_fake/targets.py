@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 if TYPE_CHECKING:
-    from ..endpoints import Endpoint
+    from .endpoints import Endpoint
 
 #: Seconds a URL target may take to connect, and then to answer.
 URL_TIMEOUT = 5.0
