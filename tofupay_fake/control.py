@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import messages, params
+from . import messages, params, routes
 from .auth import check_key, mask_key
 from .core import check_body_size
 from .errors import TofupayError, invalid_request, unrecognized_url
@@ -217,9 +217,12 @@ def customers(fake: FakeTofupay, fields: params.Params) -> Answer:
         with_cards = _flag(fields.pop("with_cards", "false"), "with_cards")
         if "id" in fields:
             raise invalid_request(messages.CONTROL_ID_WITH_N, "id")
+        # Checked here, before any name may meet a Python parameter's (``self``).
+        routes.CREATE_CUSTOMER.check_params(fields)
         made = fake.seed_customers(count, api_key, with_cards=with_cards, **fields)
     else:
         ident = params.string(fields.pop("id"), "id") if "id" in fields else None
+        routes.CREATE_CUSTOMER.check_params(fields)
         made = [fake.add_customer(api_key, id=ident, **fields)]
     return 200, {"object": "list", "data": made}
 

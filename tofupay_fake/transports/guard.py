@@ -7,7 +7,7 @@ the page's ``Origin``), or a page whose domain name was re-pointed to
 domain in ``Host``). So on ``/_fake/...``:
 
 - the ``Host`` must name the server itself: ``127.0.0.1``, ``localhost`` or
-  ``[::1]`` with the server's port, the address the connection came in on,
+  ``[::1]`` with the server's port (or none), the address the connection came in on,
   or one of ``allowed_hosts`` (a name, with or without a port; ``*``: any);
 - an ``Origin``, when sent, must be one of those same hosts (the dashboard's
   own requests), or one of ``allowed_origins`` (``*``: any).
@@ -85,8 +85,8 @@ class Guard:
         own_port = str(server[1]) if server and len(server) > 1 and server[1] else None
         if (host, None) in self.hosts or (host, port) in self.hosts:
             return True
-        if own_port is not None and port != own_port:
-            return False
+        if own_port is not None and port is not None and port != own_port:
+            return False  # no port: as a hand-written request sends it, never a rebound name
         if host in LOOPBACK_NAMES:
             return True
         if server and server[0]:
