@@ -142,6 +142,11 @@ class EventLog(Sequence[dict[str, Any]]):
                     self._encoded.append(encode(ids.new("evt"), created, livemode, change))
         return self._encoded
 
+    def _snapshot(self) -> list[str]:
+        """The JSON of every event as it is now, in a list of its own (safe while others record)."""
+        with self._lock:
+            return list(self._settle())
+
     def subscribe(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_json)`` for each event recorded from now on.
 
@@ -170,16 +175,20 @@ class EventLog(Sequence[dict[str, Any]]):
     @overload
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        encoded = self._settle()
         if isinstance(index, slice):
-            return [json.loads(text) for text in list(encoded)[index]]
-        return json.loads(encoded[index])  # type: ignore[no-any-return]
+            return [json.loads(text) for text in self._snapshot()[index]]
+        with self._lock:
+            text = self._settle()[index]
+        return json.loads(text)  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
-        return len(self._encoded) + len(self._pending)
+        with self._lock:
+            count = len(self._encoded) + len(self._pending)
+        # Pending events push the oldest out once encoded: count as a read would see them.
+        return count if self.limit is None else min(count, self.limit)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (json.loads(text) for text in list(self._settle()))
+        return (json.loads(text) for text in self._snapshot())
 
     def __repr__(self) -> str:
         return f"EventLog({[event['type'] for event in self]!r})"
@@ -187,15 +196,18 @@ class EventLog(Sequence[dict[str, Any]]):
     @property
     def last(self) -> dict[str, Any]:
         """The newest event; ``AssertionError`` when there is none."""
-        if not self._settle():
+        with self._lock:
+            encoded = self._settle()
+            text = encoded[-1] if encoded else None
+        if text is None:
             raise AssertionError("No events were recorded by the Tofupay fake.")
-        return self[-1]
+        return json.loads(text)  # type: ignore[no-any-return]
 
     def filter(self, type: str | None = None) -> EventLog:
         """The events of one ``type`` (e.g. ``"customer.updated"``)."""
-        encoded = self._settle()
+        encoded = self._snapshot()
         if type is None:
-            return EventLog(list(encoded))
+            return EventLog(encoded)
         return EventLog([text for text in encoded if json.loads(text)["type"] == type])
 
     def clear(self) -> None:
@@ -219,10 +231,11 @@ class EventLog(Sequence[dict[str, Any]]):
 
     def describe(self) -> str:
         """Every event, one a line, for failure messages."""
-        if not self._settle():
+        encoded = self._snapshot()
+        if not encoded:
             return "  (no events were recorded)"
         lines = []
-        for index, event in enumerate(self, 1):
+        for index, event in enumerate(EventLog(encoded), 1):
             obj = event["data"]["object"]
             changed = event["data"].get("previous_attributes")
             extra = f" changed {sorted(changed)}" if changed else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,13 +74,51 @@ class RecordedCall:
     def __repr__(self) -> str:
         key = mask_key(self.api_key) if self.api_key else None
         return (
-            f"RecordedCall({self.method} {self.path} params={self.params!r} "
+            f"RecordedCall({self.method} {self.path} params={self.__dict__['_params']!r} "
             f"api_key={key!r} status_code={self.status_code})"
         )
 
     def describe(self) -> str:
         """One line for failure messages: ``POST /v1/customers {...} -> 200``."""
-        return f"{self.method} {self.path} {self.params!r} -> {self.status_code}"
+        return f"{self.method} {self.path} {self.__dict__['_params']!r} -> {self.status_code}"
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts and lists copied all the way down)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy(item) for item in value]
+    return value
+
+
+def _copied(name: str) -> property:
+    """A field a test reads as its own copy: the fake keeps the original.
+
+    What a call holds is also what an idempotent replay answers and what the
+    events of that request show; a test that changes what it read changes
+    only its copy. Copied when read, so recording a call costs no copy.
+    """
+    slot = "_" + name
+
+    def get(self: RecordedCall) -> Any:
+        return _copy(self.__dict__[slot])
+
+    def put(self: RecordedCall, value: Any) -> None:  # the dataclass's __init__ only
+        self.__dict__[slot] = value
+
+    return property(get, put, doc=f"The call's {name} (a copy: changing it changes nothing).")
+
+
+for _name in ("params", "response"):
+    setattr(RecordedCall, _name, _copied(_name))
+
+
+def _params_of(call: RecordedCall) -> dict[str, Any]:
+    """The params the call holds, read without a copy (for matching)."""
+    found: dict[str, Any] = call.__dict__["_params"]
+    return found
 
 
 _new_object = object.__new__
@@ -135,6 +174,14 @@ class CallLog(Sequence[RecordedCall]):
         self._calls: list[RecordedCall] | deque[RecordedCall] = (
             (calls if calls is not None else []) if limit is None else deque(calls or (), limit)
         )
+        #: Held to record a call and to copy the calls for a read: a read made while
+        #: other threads record sees the calls of one moment.
+        self._lock = threading.Lock()
+
+    def _snapshot(self) -> list[RecordedCall]:
+        """The calls as they are now (a list of their own)."""
+        with self._lock:
+            return list(self._calls)
 
     @overload
     def __getitem__(self, index: int) -> RecordedCall: ...
@@ -142,17 +189,18 @@ class CallLog(Sequence[RecordedCall]):
     def __getitem__(self, index: slice) -> Sequence[RecordedCall]: ...
     def __getitem__(self, index: int | slice) -> RecordedCall | Sequence[RecordedCall]:
         if isinstance(index, slice):
-            return list(self._calls)[index]
-        return self._calls[index]
+            return self._snapshot()[index]
+        with self._lock:
+            return self._calls[index]
 
     def __len__(self) -> int:
         return len(self._calls)
 
     def __iter__(self) -> Iterator[RecordedCall]:
-        return iter(list(self._calls))
+        return iter(self._snapshot())
 
     def __repr__(self) -> str:
-        return f"CallLog({self._calls!r})"
+        return f"CallLog({self._snapshot()!r})"
 
     @property
     def called(self) -> bool:
@@ -167,13 +215,15 @@ class CallLog(Sequence[RecordedCall]):
     @property
     def last(self) -> RecordedCall:
         """The newest call; ``AssertionError`` when there is none."""
-        if not self._calls:
-            raise AssertionError("No calls were made to the Tofupay fake.")
-        return self._calls[-1]
+        with self._lock:
+            if self._calls:
+                return self._calls[-1]
+        raise AssertionError("No calls were made to the Tofupay fake.")
 
     def append(self, call: RecordedCall) -> None:
         """Record one call (the fake does this)."""
-        self._calls.append(call)
+        with self._lock:
+            self._calls.append(call)
 
     def add(
         self,
@@ -195,19 +245,21 @@ class CallLog(Sequence[RecordedCall]):
         call.__dict__.update(
             method=method,
             path=path,
-            params=params,
+            _params=params,
             headers=MaskedHeaders(headers),
             api_key=api_key,
             idempotency_key=headers.get("idempotency-key"),
             status_code=status_code,
-            response=response,
+            _response=response,
             request_id=request_id,
         )
-        self._calls.append(call)
+        with self._lock:
+            self._calls.append(call)
 
     def clear(self) -> None:
         """Forget every call."""
-        self._calls.clear()
+        with self._lock:
+            self._calls.clear()
 
     def filter(
         self,
@@ -222,11 +274,11 @@ class CallLog(Sequence[RecordedCall]):
         return CallLog(
             [
                 call
-                for call in self._calls
+                for call in self._snapshot()
                 if (wanted is None or call.method == wanted)
                 and (path is None or path_matches(path, call.path))
                 and (status is None or call.status_code == status)
-                and (params is None or params_match(params, call.params))
+                and (params is None or params_match(params, _params_of(call)))
             ]
         )
 
@@ -261,7 +313,7 @@ class CallLog(Sequence[RecordedCall]):
     def _closest(self, method: str, path: str, most: int = 5) -> CallLog:
         """Calls nearest to a wanted one: same method and path, then same path, then method."""
         wanted = method.upper()
-        near = [c for c in self._calls if path_matches(path, c.path) or c.method == wanted]
+        near = [c for c in self._snapshot() if path_matches(path, c.path) or c.method == wanted]
         near.sort(key=lambda call: (not path_matches(path, call.path), call.method != wanted))
         return CallLog(near[:most])
 
@@ -277,8 +329,7 @@ class CallLog(Sequence[RecordedCall]):
 
     def describe(self) -> str:
         """Every call, one a line, for failure messages."""
-        if not self._calls:
+        calls = self._snapshot()
+        if not calls:
             return "  (no calls were made)"
-        return "\n".join(
-            f"  {index}. {call.describe()}" for index, call in enumerate(self._calls, 1)
-        )
+        return "\n".join(f"  {index}. {call.describe()}" for index, call in enumerate(calls, 1))
