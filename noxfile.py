@@ -98,7 +98,7 @@ def tests(session: nox.Session) -> None:
 def lowest(session: nox.Session) -> None:
     """Every direct dependency, runtime and test, at its lowest allowed version."""
     session.install("uv")
-    pins = Path(session.create_tmp()) / "lowest.txt"
+    pins = Path(session.create_tmp()).resolve() / "lowest.txt"
     session.run(
         "uv",
         "pip",
@@ -133,17 +133,17 @@ def latest(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation site; any warning (a broken link, a bad reference) fails."""
     session.install("mkdocs-material", "mkdocstrings[python]")
-    site = Path(session.create_tmp()) / "site"
+    site = Path(session.create_tmp()).resolve() / "site"
     session.run("mkdocs", "build", "--strict", "--site-dir", str(site))
 
 
 @nox.session(python=LOWEST_PYTHON)
 def wheel(session: nox.Session) -> None:
     """Build, ``twine check``, install the wheel into a fresh venv and run the example app."""
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    session.install("build", "twine")
+    session.install("build", "twine", "uv")
     session.run("python", "-m", "build", "--outdir", str(dist))
     built = sorted(str(path) for path in dist.iterdir())
     session.run("twine", "check", "--strict", *built)
@@ -154,7 +154,8 @@ def wheel(session: nox.Session) -> None:
     shutil.rmtree(venv, ignore_errors=True)
     session.run("python", "-m", "venv", str(venv))
     python = str(venv / "bin" / "python")
-    session.run(python, "-m", "pip", "install", "--quiet", f"{wheel_file}[test]", external=True)
+    # A plain venv, as a user makes it; uv only installs into it (pip would take minutes).
+    session.run("uv", "pip", "install", "--quiet", "--python", python, f"{wheel_file}[test]")
 
     app = tmp / "conftest_plugin"
     shutil.rmtree(app, ignore_errors=True)
