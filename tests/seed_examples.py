@@ -1,4 +1,4 @@
-"""The example JSON responses of seeds/customers-api.md as Python data.
+"""The example JSON responses of the Customers API reference as Python data.
 
 The document shows the same customer object for "The customer object", "Create
 a customer" and "Retrieve a customer"; "Retrieve all customers" wraps it in a

@@ -1,5 +1,5 @@
-"""SPEC §4's test cards and tokens as expectations, written from the SPEC (never
-from the code under test), shared by the unit and API tests."""
+"""The documented test cards and tokens as expectations, written from the API's
+documentation (never from the code under test), shared by the unit and API tests."""
 
 from __future__ import annotations
 

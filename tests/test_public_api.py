@@ -30,7 +30,7 @@ def test_all_is_sorted_and_exactly_the_public_names() -> None:
 
 def test_constructor_signature_is_the_contract() -> None:
     signature = inspect.signature(FakeTofupay)
-    # The SPEC's parameters, in its order; ``history`` (server mode) is an addition after them.
+    # The documented parameters, in their order; ``history`` (server mode) comes after them.
     assert list(signature.parameters) == [
         "seed", "base_url", "clock", "api_keys", "strict_tokens", "history",
     ]  # fmt: skip

@@ -6,7 +6,7 @@ import datetime
 import time
 from collections.abc import Callable
 
-#: The ``created`` of the seed document's customer (2015-01-12 09:51:11 UTC).
+#: The ``created`` of the API reference's example customer (2015-01-12 09:51:11 UTC).
 DEFAULT_START = 1421056271
 #: The last second a clock may show: 9999-12-31 23:59:59 UTC (years keep four digits).
 MAX_TIME = 253402300799

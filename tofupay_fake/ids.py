@@ -12,7 +12,7 @@ from typing import Any
 ALPHABET = string.digits + string.ascii_letters
 _SIZE = float(len(ALPHABET))  # what ``random.choices`` multiplies by
 
-#: Length of the random part of each id, as in the seed document's examples.
+#: Length of the random part of each id, as in the API reference's examples.
 ID_LENGTHS: dict[str, int] = {"cus": 14, "card": 24, "tok": 24, "req": 14, "evt": 24}
 
 

@@ -1,4 +1,4 @@
-"""Store records -> API JSON dicts, in the seed document's field order; expand."""
+"""Store records -> API JSON dicts, in the API reference's field order; expand."""
 
 from __future__ import annotations
 

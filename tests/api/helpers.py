@@ -12,7 +12,7 @@ from tests.conftest import KEY, Api, error_of
 CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")
 CARD_ID = re.compile(r"card_[0-9A-Za-z]{24}")
 REQUEST_ID = re.compile(r"req_[0-9A-Za-z]{14}")
-START = 1421056271  # the seed document's ``created``
+START = 1421056271  # the ``created`` of the API reference's example customer
 
 
 def assert_common_headers(response: httpx.Response) -> None:

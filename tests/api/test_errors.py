@@ -9,7 +9,7 @@ import pytest
 from tests.api.conftest import MakeApi
 from tests.api.helpers import START, assert_error, create, list_ids, ok
 from tests.conftest import KEY, LIVE_KEY, OTHER_KEY, Api
-from tests.spec_cards import DECLINES as SPEC_DECLINES
+from tests.spec_cards import DECLINES as DOCUMENTED_DECLINES
 from tests.spec_cards import DECLINING_TOKENS
 from tofupay_fake import FakeTofupay
 
@@ -387,7 +387,7 @@ def test_metadata_limit_counts_the_merged_result(api: Api) -> None:
 DECLINES = [
     (token, message, code, decline_code, param)
     for token, number in DECLINING_TOKENS.items()
-    for code, decline_code, message, param in [SPEC_DECLINES[number]]
+    for code, decline_code, message, param in [DOCUMENTED_DECLINES[number]]
 ]
 
 
@@ -421,7 +421,7 @@ def test_strict_tokens_rejects_tokens_it_did_not_issue(api_with: MakeApi, path: 
     assert_nothing_changed(api, [made])
 
 
-# -- found by the fuzz tests (issue 8): inputs only a direct ``handle`` call can send -----
+# -- found by the fuzz tests: inputs only a direct ``handle`` call can send -----
 
 BEARER = {"Authorization": f"Bearer {KEY}"}
 UNDECODABLE_QUERY = "Invalid request: the query string is not valid UTF-8 form encoding."

@@ -1,4 +1,4 @@
-"""fail_next over HTTP (sync and async): injected errors, exceptions, matching, state, the §5 table."""
+"""fail_next over HTTP (sync and async): injected errors, exceptions, matching, state, the documented errors."""
 
 from __future__ import annotations
 
@@ -343,7 +343,7 @@ def test_bad_arguments(
     ok(api.get("/v1/customers"))  # nothing was queued
 
 
-# -- the SPEC §5 error table, every row through HTTP ------------------------------------
+# -- the documented error table, every row through HTTP ----------------------------------
 
 
 def _unknown_param(api: Api, fake: FakeTofupay) -> httpx.Response:
@@ -397,7 +397,7 @@ Scenario = Callable[[Api, FakeTofupay], httpx.Response]
     ],
     ids=["400-invalid_request", "400-idempotency", "401", "402", "404", "429", "500"],
 )  # fmt: skip
-def test_spec_error_table(
+def test_the_documented_error_table(
     api: Api, fake: FakeTofupay, scenario: Scenario, status: int, type_: str, message: str
 ) -> None:
     response = scenario(api, fake)

@@ -10,7 +10,7 @@ through a real ``httpx.Client``. A 10 MB body is one explicit example.
 
 Every answer must be JSON with ``Content-Type: application/json`` and a
 ``Request-Id``, with a status in {200, 400, 401, 402, 404, 413}; an error body
-must be exactly the SPEC §5 shape (a documented ``type`` for its status, a
+must be exactly the documented error shape (a documented ``type`` for its status, a
 non-empty ``message``, ``param`` / ``code`` / ``decline_code`` strings when
 present, nothing else). No exception may escape, and a rejected request must
 leave the state (customers of every key, the deleted stub, tokens, events) as
@@ -147,7 +147,7 @@ def fresh(fake: FakeTofupay) -> Any:
 
 
 def check_answer(status: int, headers: Mapping[str, str], content: bytes) -> dict[str, Any]:
-    """A documented answer: status, JSON headers, and a success or SPEC §5 error body."""
+    """A documented answer: status, JSON headers, and a success or documented error body."""
     assert status in ALLOWED_STATUS, (status, content[:500])
     assert headers["content-type"] == "application/json", headers
     assert REQUEST_ID.fullmatch(headers["request-id"]), headers

@@ -1,4 +1,4 @@
-"""The seed document's five curl examples, compared key for key with its example responses.
+"""The API reference's five curl examples, compared key for key with its example responses.
 
 Ids are the fake's own (checked for prefix, length and consistency) and then
 swapped for the document's so everything else compares exactly, key order

@@ -93,7 +93,7 @@ def test_fixture_intercepts_sync_and_async_then_stops(pytester: pytest.Pytester)
     assert "test_later_without_fixture FAILED" not in result.stdout.str()
 
 
-def test_spec_example_works_verbatim(pytester: pytest.Pytester) -> None:
+def test_the_documented_example_works_verbatim(pytester: pytest.Pytester) -> None:
     write_ini(pytester)
     pytester.makepyfile(
         """

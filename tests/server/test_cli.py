@@ -1,4 +1,4 @@
-"""``tofupay-fake serve`` / ``python -m tofupay_fake serve`` as real subprocesses (SPEC §7).
+"""``tofupay-fake serve`` / ``python -m tofupay_fake serve`` as real subprocesses.
 
 Each server is started with ``--port 0`` and found through its ready line on
 stdout, read with a timeout so a hang fails the test instead of blocking it.

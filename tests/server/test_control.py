@@ -1,4 +1,4 @@
-"""Server mode's control endpoints (SPEC §7): /_fake/reset, calls, fail_next, customers, events.
+"""Server mode's control endpoints: /_fake/reset, calls, fail_next, customers, events.
 
 Logic checks call ``control.handle`` directly; the rest go over a real socket to
 the session's loopback server (tests/conftest.py ``server``), pointed at a fake

@@ -1,4 +1,4 @@
-"""The server under a bounded loopback load from a second process (issue 8).
+"""The server under a bounded loopback load from a second process.
 
 ``loadgen.py`` runs in its own process with several keep-alive connections and
 stops by itself. The server must answer every request without a transport

@@ -1,4 +1,4 @@
-"""Webhook delivery end to end (SPEC §8): the API changes something, a receiver gets the event.
+"""Webhook delivery end to end: the API changes something, a receiver gets the event.
 
 A local receiver (``tests.server.receiver``: an ephemeral 127.0.0.1 port)
 records every delivery. The command (``tofupay-fake serve --webhook-url …

@@ -13,7 +13,7 @@ from tofupay_fake.store import Account, Store
 
 @pytest.fixture
 def env() -> Env:
-    """What resources need, seeded 0, the clock at the seed document's start."""
+    """What resources need, seeded 0, the clock at the API reference's example time."""
     return Env(Store(), IdFactory(0), Clock())
 
 

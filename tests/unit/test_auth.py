@@ -55,7 +55,7 @@ def test_extract_key(header: str | None, expected: str | None) -> None:
         pytest.param("Basic !!!notbase64", id="basic-bad-base64"),
         pytest.param("Basic c2tfdGVzdF9hYmM", id="basic-missing-padding"),
         pytest.param("Basic " + base64.b64encode(b"\xff\xfe:").decode(), id="basic-not-utf8"),
-        # issue 8 (fuzz): non-ASCII text raised ValueError out of b64decode, a crash
+        # found by fuzzing: non-ASCII text raised ValueError out of b64decode, a crash
         pytest.param("Basic é", id="basic-non-ascii"),
         pytest.param("Basic c2tf\ud800", id="basic-lone-surrogate"),
     ],

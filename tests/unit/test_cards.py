@@ -1,4 +1,4 @@
-"""resources/cards.py: Luhn, brands, SPEC §4 test numbers, card validation, update."""
+"""resources/cards.py: Luhn, brands, the documented test numbers, card validation, update."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.spec_cards import ATTACHING as SPEC_ATTACHING
-from tests.spec_cards import DECLINES as SPEC_DECLINES
+from tests.spec_cards import ATTACHING as DOCUMENTED_ATTACHING
+from tests.spec_cards import DECLINES as DOCUMENTED_DECLINES
 from tofupay_fake.clock import DEFAULT_START
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory
@@ -113,10 +113,11 @@ def test_brand_of_short_and_empty() -> None:
     )
 
 
-# -- SPEC §4 test numbers through from_dict + check_attachable + make_card ----
+# -- the documented test numbers through from_dict + check_attachable + make_card ----
 
 ATTACHING = [
-    (number, brand, funding, number[-4:]) for number, (brand, funding) in SPEC_ATTACHING.items()
+    (number, brand, funding, number[-4:])
+    for number, (brand, funding) in DOCUMENTED_ATTACHING.items()
 ]
 
 
@@ -129,7 +130,7 @@ def test_test_number_attaches(env: Env, number: str, brand: str, funding: str, l
     assert cards.brand_of(number) == brand
 
 
-DECLINES = [(number, *expected) for number, expected in SPEC_DECLINES.items()]
+DECLINES = [(number, *expected) for number, expected in DOCUMENTED_DECLINES.items()]
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_error_str_and_repr() -> None:
     ],
 )
 def test_error_text_is_always_utf8_encodable(error: TofupayError, message: str) -> None:
-    """issue 8 (fuzz): a lone surrogate from a path, key or header crashed the response."""
+    """Found by fuzzing: a lone surrogate from a path, key or header crashed the response."""
     assert error.message == message
     json.dumps(error.body(), ensure_ascii=False).encode("utf-8")  # no UnicodeEncodeError
 

@@ -36,7 +36,7 @@ from tests.unit.openapi_helpers import (
 )
 from tofupay_fake.routes import ROUTES, Route
 
-#: The control endpoints outside /v1 (SPEC §7) and the document itself.
+#: The control endpoints outside /v1 and the document itself.
 CONTROL_OPERATIONS = {
     ("POST", "/_fake/reset"),
     ("GET", "/_fake/calls"),

@@ -72,7 +72,7 @@ def test_parse_pairs(text: str, expected: list[tuple[str, str]]) -> None:
         pytest.param("%ff=1", "query string", id="bad-key-query"),
         pytest.param("a=%C3", "body", id="truncated-sequence"),
         pytest.param("a=%ED%A0%80", "body", id="encoded-surrogate"),
-        # issue 8 (fuzz): a str with a lone surrogate, as a direct handle(query=...) may pass,
+        # found by fuzzing: a str with a lone surrogate, as a direct handle(query=...) may pass,
         # was stored and crashed the response's UTF-8 encoding
         pytest.param("description=\ud800", "query string", id="raw-lone-surrogate-value"),
         pytest.param("\udcff=1", "query string", id="raw-lone-surrogate-key"),
@@ -400,7 +400,7 @@ def test_from_python_rejects_other_types(values: dict[str, Any], message: str) -
     ],
 )
 def test_from_python_rejects_lone_surrogates(values: dict[str, Any], param: str) -> None:
-    """issue 8: add_customer(description="\ud800") stored it, then every answer showing
+    """Found by fuzzing: add_customer(description="\ud800") stored it, then every answer showing
     that customer (a retrieve, a list) raised UnicodeEncodeError out of handle()."""
     with pytest.raises(TofupayError) as info:
         params.from_python(values)
