@@ -31,6 +31,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 LOWEST_PYTHON = PYTHONS[0]
 
 nox.options.error_on_missing_interpreters = True
+nox.options.download_python = "never"  # the pyenv interpreters, never a download
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = False
 nox.options.sessions = [
