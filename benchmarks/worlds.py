@@ -60,13 +60,14 @@ def median_seconds(
 
 
 def world(n: int, seed: int = 0) -> Snapshot:
-    """``n`` customers, each with an email and one card, filled without HTTP."""
+    """``n`` customers, each with an email and one card: the first as a user adds one, the
+    rest straight into the same account (no validation of the request, no HTTP)."""
     fake = FakeTofupay(seed)
-    account = fake._store.account(KEY)
-    for i in range(n):
-        customers.create(
-            account, {"email": f"customer{i}@example.com", "source": "tok_visa"}, fake._env
-        )
+    fake.add_customer(KEY, email="customer0@example.com", source="tok_visa")
+    account = fake._store.accounts[KEY]
+    for i in range(1, n):
+        fields = {"email": f"customer{i}@example.com", "source": "tok_visa"}
+        customers.create(account, fields, fake._env)
     return fake.snapshot()
 
 
