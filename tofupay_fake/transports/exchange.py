@@ -56,7 +56,7 @@ def exchange(fake: Core, request: Request, timeout: float | None = None) -> Resp
         time.sleep(seconds)
         if timed_out:
             raise TimedOut(seconds)
-    return _as_sent_back(request, answer)
+    return answer
 
 
 async def aexchange(fake: Core, request: Request, timeout: float | None = None) -> Response:
@@ -77,11 +77,4 @@ async def aexchange(fake: Core, request: Request, timeout: float | None = None) 
         await asyncio.sleep(seconds)
         if timed_out:
             raise TimedOut(seconds)
-    return _as_sent_back(request, answer)
-
-
-def _as_sent_back(request: Request, answer: Response) -> Response:
-    """The answer as the wire carries it: a HEAD request gets the headers and no body."""
-    if request.method == "HEAD":
-        return answer._replace(content=b"")
     return answer

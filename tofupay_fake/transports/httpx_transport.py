@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..faults import InjectedException
-from ..request import EMPTY_HEADERS, Headers, Request
+from ..request import EMPTY_HEADERS, Headers, Request, Response
 from . import _compat_httpx as compat
 from . import intercept
 from .exchange import TimedOut, aexchange, exchange
@@ -121,9 +121,7 @@ def _transport_class(lib: ModuleType) -> type[Any]:
                 answer = exchange(target, _request(request), _read_timeout(request))
             except (InjectedException, TimedOut) as error:
                 raise _client_error(lib, error, request) from None
-            return lib.Response(
-                answer.status_code, headers=answer.headers, content=answer.content, request=request
-            )
+            return _response(lib, answer, request)
 
         async def handle_async_request(self, request: Any) -> Any:
             target = self.target
@@ -134,9 +132,7 @@ def _transport_class(lib: ModuleType) -> type[Any]:
                 answer = await aexchange(target, _request(request), _read_timeout(request))
             except (InjectedException, TimedOut) as error:
                 raise _client_error(lib, error, request) from None
-            return lib.Response(
-                answer.status_code, headers=answer.headers, content=answer.content, request=request
-            )
+            return _response(lib, answer, request)
 
     return FakeTransport
 
@@ -158,6 +154,20 @@ def _request(request: Any) -> Request:
         url.query.decode("ascii", "replace"),
         headers,
         request.content,
+    )
+
+
+def _response(lib: ModuleType, answer: Response, request: Any) -> Any:
+    """The client's response: the fake's status, headers and bytes.
+
+    A HEAD gets what a server sends: the headers, with the length of the body
+    it leaves out.
+    """
+    if request.method == "HEAD":
+        headers = (*answer.headers, ("Content-Length", str(len(answer.content))))
+        return lib.Response(answer.status_code, headers=headers, request=request)
+    return lib.Response(
+        answer.status_code, headers=answer.headers, content=answer.content, request=request
     )
 
 
