@@ -8,6 +8,7 @@ an event shows are rendered, once, at the end of the request.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, NamedTuple
 
 from . import render
@@ -23,6 +24,7 @@ CUSTOMER_FIELDS = (
     "currency",
     "default_source",
 )
+_DEFAULT = CUSTOMER_FIELDS.index("default_source")
 #: (event type, the object as a dict or as its JSON text, previous attributes or None).
 Change = tuple[str, dict[str, Any] | str, dict[str, Any] | None]
 
@@ -37,6 +39,8 @@ class Before(NamedTuple):
     customer: Customer
     fields: tuple[Any, ...]
     cards: dict[str, Card]
+    #: The card the request names (``/sources/{card}``), if any.
+    named: str | None = None
 
 
 def _values(customer: Customer) -> tuple[Any, ...]:
@@ -46,11 +50,37 @@ def _values(customer: Customer) -> tuple[Any, ...]:
     )
 
 
-def before(customer: Customer | None) -> Before | None:
-    """What ``customer`` holds now (None for no customer)."""
+def before(customer: Customer | None, named: str | None = None) -> Before | None:
+    """What ``customer`` holds now (None for no customer); ``named``: the card the route names."""
     if customer is None:
         return None
-    return Before(customer, _values(customer), dict(customer.cards))
+    return Before(customer, _values(customer), dict(customer.cards), named)
+
+
+def _card_changes(was: Before, now: Customer) -> tuple[list[str], list[str], list[str]] | None:
+    """(created, updated, deleted) card ids, looking only at the cards a request can touch.
+
+    A request adds cards at the end (dicts keep insertion order), and replaces
+    or removes only the card it names or the default card it replaces; so a
+    write to a customer with thousands of cards looks at a few. None when the
+    records say otherwise (the caller then compares every card).
+    """
+    old_cards, new_cards = was.cards, now.cards
+    default = was.fields[_DEFAULT]
+    touched = [ident for ident in dict.fromkeys((was.named, default)) if ident in old_cards]
+    deleted = [ident for ident in touched if ident not in new_cards]
+    updated = [
+        ident
+        for ident in touched
+        if ident in new_cards and new_cards[ident] is not old_cards[ident]
+    ]
+    added = len(new_cards) - (len(old_cards) - len(deleted))
+    if added < 0 or len(updated) > 1 or len(deleted) > 1:
+        return None
+    created = list(islice(reversed(new_cards), added))[::-1]
+    if any(ident in old_cards for ident in created):
+        return None
+    return created, updated, deleted
 
 
 def changes(
@@ -83,17 +113,27 @@ def changes(
     old_cards = {} if was is None else was.cards
     if was is None:
         found.append(("customer.created", shown_customer, None))
-    for card_id, card in now.cards.items():
-        if card_id not in old_cards:
-            found.append(("customer.source.created", card_object(card), None))
-        elif card is not old_cards[card_id]:  # replaced by an update
-            old, new = render.card(old_cards[card_id]), card_object(card)
-            changed = {key: value for key, value in old.items() if new.get(key) != value}
-            if changed:
-                found.append(("customer.source.updated", new, changed))
-    for card_id, card in old_cards.items():
-        if card_id not in now.cards:
-            found.append(("customer.source.deleted", render.card(card), None))
+    quick = None if was is None else _card_changes(was, now)
+    if quick is None:  # every card, in order
+        created = [card_id for card_id in now.cards if card_id not in old_cards]
+        updated = [
+            card_id
+            for card_id, card in now.cards.items()
+            if card_id in old_cards and card is not old_cards[card_id]
+        ]
+        deleted = [card_id for card_id in old_cards if card_id not in now.cards]
+    else:
+        created, updated, deleted = quick
+    # Cards added by a request come after those it had, so updates come first in list order.
+    for card_id in updated:  # replaced by an update
+        old, new = render.card(old_cards[card_id]), card_object(now.cards[card_id])
+        changed = {key: value for key, value in old.items() if new.get(key) != value}
+        if changed:
+            found.append(("customer.source.updated", new, changed))
+    for card_id in created:
+        found.append(("customer.source.created", card_object(now.cards[card_id]), None))
+    for card_id in deleted:
+        found.append(("customer.source.deleted", render.card(old_cards[card_id]), None))
     if was is not None:
         previous = {
             name: old

@@ -253,7 +253,7 @@ class Core:
             was = None
             if route.writes and "id" in args:
                 account.own(args["id"])
-                was = changes.before(account.customers.get(args["id"]))
+                was = changes.before(account.customers.get(args["id"]), args.get("card"))
             status, payload = route.handler(routes.Context(account, self._env), args, decoded)
             text = render.dumps(payload)
             if route.writes:
@@ -267,6 +267,7 @@ class Core:
             decoded = {**decoded, "key": auth.mask_key(form_key)}
         if idem:
             idempotency.save(account, idem, signature, decoded, status, payload)
+        self._store.keep(account)  # a new key's account is kept once it holds something
         return key, decoded, status, payload, text, False
 
     def _record_changes(
@@ -422,6 +423,7 @@ class Core:
             if id is not None:
                 _check_new_id(account, id)
             created = customers.create(account, raw, self._env, id)
+            self._store.keep(account)
             self._record_changes(account, None, created.id, seeded=True)
             return render.customer(created)
 
@@ -455,6 +457,7 @@ class Core:
                 raw = self._faker.fields(account.by_email)
                 raw.update(extra)
                 created = customers.create(account, raw, self._env)
+                self._store.keep(account)
                 self._record_changes(account, None, created.id, seeded=True)
                 made.append(render.customer(created))
             return made

@@ -234,11 +234,22 @@ class Store:
         self._shared_tokens = False
 
     def account(self, api_key: str) -> Account:
-        """The account of ``api_key``, made on first use."""
+        """The account of ``api_key``; an unknown key gets a new empty one, not yet kept.
+
+        A key that only reads, or whose writes are refused, costs no memory:
+        :meth:`keep` adds the account once a request left something in it.
+        """
         account = self.accounts.get(api_key)
         if account is None:
-            account = self.accounts[api_key] = Account(api_key)
+            account = Account(api_key)
         return account
+
+    def keep(self, account: Account) -> None:
+        """Add ``account`` (from :meth:`account`) if it is new and now holds anything."""
+        if account.api_key not in self.accounts and (
+            account.customers or account.deleted or account.idempotency
+        ):
+            self.accounts[account.api_key] = account
 
     def writable(self) -> None:
         """Give the store a ``tokens`` dict of its own before a request may issue or use one."""

@@ -3,12 +3,17 @@ threads; idle keys cost no memory; a customer's card count does not slow its wri
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
 import threading
 import tracemalloc
+from types import FrameType
+from typing import Any
 
 import pytest
 
-from tofupay_fake import FakeTofupay
+from tofupay_fake import FakeTofupay, render
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 FORM = "application/x-www-form-urlencoded"
@@ -135,3 +140,138 @@ def test_reading_bounded_logs_while_threads_write_never_raises_and_stays_consist
     assert problems == []
     assert len(fake.calls) == 20 == len(list(fake.calls))
     assert len(fake.events) == 20 == len(list(fake.events))
+
+
+# -- memory per key -----------------------------------------------------------------------
+
+
+def visit(fake: FakeTofupay, number: int) -> None:
+    """A key that lists, fetches, and makes refused writes."""
+    key = f"sk_test_visitor{number:08d}"
+    fake.handle("GET", "/v1/customers", headers=headers(key))
+    fake.handle("GET", "/v1/customers/cus_AAAAAAAAAAAAAA", headers=headers(key))
+    fake.handle("POST", "/v1/customers", headers=headers(key), body=b"account_balance=x")
+    fake.handle("POST", "/v1/customers/cus_AAAAAAAAAAAAAA", headers=headers(key), body=b"email=x")
+    fake.handle("DELETE", "/v1/customers/cus_AAAAAAAAAAAAAA", headers=headers(key))
+
+
+def test_keys_that_only_read_or_are_refused_leave_no_account() -> None:
+    fake = FakeTofupay(history=10)
+    for number in range(200):
+        visit(fake, number)
+    assert fake._store.accounts == {}
+    assert fake.customers() == []
+    listed = fake.handle("GET", "/v1/customers", headers=headers("sk_test_visitor00000001"))
+    assert listed.status_code == 200
+    assert b'"data": []' in listed.content
+    fake.handle("POST", "/v1/customers", headers=headers("sk_test_writer"), body=b"email=w@x.io")
+    assert list(fake._store.accounts) == ["sk_test_writer"]
+    fake.seed_customers(0, "sk_test_seedsnothing")
+    assert list(fake._store.accounts) == ["sk_test_writer"]
+    fake.seed_customers(1, "sk_test_seeds")
+    assert list(fake._store.accounts) == ["sk_test_writer", "sk_test_seeds"]
+
+
+def test_memory_stays_flat_over_5000_distinct_keys() -> None:
+    fake = FakeTofupay(history=10)
+    for number in range(500):  # warm up: caches, id streams, the bounded logs
+        visit(fake, number)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(500, 5_500):
+            visit(fake, number)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert fake._store.accounts == {}
+    # An account is about 1.5 KiB: 5,000 kept would be over 7 MiB.
+    assert grown < 256 * 1024, grown
+
+
+# -- a customer's card count --------------------------------------------------------------
+
+
+def customer_with_cards(count: int) -> tuple[FakeTofupay, str, str]:
+    """A fake, a customer with ``count`` cards and its first card's id (the default)."""
+    fake = FakeTofupay()
+    made = fake.handle("POST", "/v1/customers", headers=headers(), body=b"source=tok_visa")
+    customer_id = json.loads(made.content)["id"]
+    record = fake._store.accounts[KEY].customers[customer_id]
+    (first,) = record.cards.values()
+    for number in range(1, count):  # as attaching would, without thousands of requests
+        card = dataclasses.replace(first, id=f"card_{number:024d}", seq=first.seq + number)
+        record.cards[card.id] = card
+    return fake, customer_id, first.id
+
+
+def work(fake: FakeTofupay, method: str, path: str, body: bytes = b"") -> int:
+    """Lines of Python the fake runs to answer one request (a count, not a time)."""
+    lines = 0
+
+    def trace(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        answer = fake.handle(method, path, headers=headers(), body=body)
+    finally:
+        sys.settrace(previous)
+    assert answer.status_code == 200, answer.content
+    return lines
+
+
+WRITES = [
+    ("POST", "", b"metadata[plan]=pro"),
+    ("POST", "", b"source=tok_mastercard"),
+    ("POST", "/sources", b"source=tok_visa"),
+    ("POST", "/sources/{card}", b"name=Ada"),
+    ("DELETE", "/sources/{card}", b""),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix", "body"), WRITES)
+def test_a_write_costs_the_same_with_4000_cards_as_with_20(
+    method: str, suffix: str, body: bytes
+) -> None:
+    counted: list[int] = []
+    rendered: list[int] = []
+    for count in (20, 4_000):  # both show the newest 10 inside the customer
+        fake, customer_id, card_id = customer_with_cards(count)
+        path = f"/v1/customers/{customer_id}" + suffix.format(card=card_id)
+        real = render.card
+        calls = 0
+
+        def card(record: Any, real: Any = real) -> dict[str, Any]:
+            nonlocal calls
+            calls += 1
+            return real(record)  # type: ignore[no-any-return]
+
+        render.card = card
+        try:
+            counted.append(work(fake, method, path, body))
+        finally:
+            render.card = real
+        rendered.append(calls)
+        assert fake.events.last["type"].startswith("customer.")
+    assert rendered[0] == rendered[1]
+    assert abs(counted[1] - counted[0]) <= 20, counted  # about 2 lines a card before
+
+
+def test_events_of_card_writes_name_exactly_the_cards_changed() -> None:
+    fake, customer_id, first = customer_with_cards(50)
+    base = f"/v1/customers/{customer_id}"
+    fake.handle("POST", base + f"/sources/{first}", headers=headers(), body=b"name=Ada")
+    assert [e["type"] for e in fake.events][-1:] == ["customer.source.updated"]
+    assert fake.events.last["data"]["object"]["id"] == first
+    fake.handle("POST", base, headers=headers(), body=b"source=tok_mastercard")
+    types = [event["type"] for event in fake.events][-3:]
+    assert types == ["customer.source.created", "customer.source.deleted", "customer.updated"]
+    assert fake.events[-2]["data"]["object"]["id"] == first  # the default the source replaced
+    fake.handle("DELETE", base + "/sources/card_000000000000000000000007", headers=headers())
+    assert fake.events.last["type"] == "customer.source.deleted"
+    assert fake.events.last["data"]["object"]["id"] == "card_000000000000000000000007"
