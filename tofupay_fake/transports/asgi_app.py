@@ -3,8 +3,10 @@
 ``GET /_fake/`` is the dashboard and ``GET /js/v2/tofupay.js`` the browser library.
 
 Plain ASGI (no framework), so any ASGI server runs it; ``tofupay-fake serve``
-runs it with uvicorn. Requests are answered on the event loop: the core is
-in-memory and answers in microseconds.
+runs it with uvicorn. Requests are answered on the event loop (the core is
+in-memory and answers in microseconds), except the control calls that may take
+long and API requests arriving while one holds the core: those wait in a
+worker thread, so other clients are answered meanwhile.
 """
 
 from __future__ import annotations
@@ -38,6 +40,21 @@ _CORS_PREFLIGHT = [
     (b"access-control-allow-headers", b"Authorization, Content-Type"),
     (b"access-control-max-age", b"600"),
 ]
+#: Control calls that may take a while (seeding up to 10,000 customers, loading fixtures,
+#: saving or restoring a world): answered from a worker thread while the event loop serves
+#: other clients (the core's lock keeps them one at a time). Not with a journal (``--state``),
+#: which must be written on the event loop's thread in the order the requests ran.
+SLOW_CONTROL = frozenset(
+    {
+        ("POST", "/_fake/customers"),
+        ("POST", "/_fake/fixtures"),
+        ("POST", "/_fake/snapshot"),
+        ("GET", "/_fake/snapshot"),
+        ("GET", "/_fake/customers"),
+        ("GET", "/_fake/calls"),
+        ("GET", "/_fake/events"),
+    }
+)
 #: A preflight of a control endpoint, for the origins ``allowed_origins`` lets in.
 _CONTROL_PREFLIGHT = [
     (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
@@ -119,18 +136,21 @@ class App:
             if method == "OPTIONS" and cors:
                 await _respond(send, 204, [*cors, *_CONTROL_PREFLIGHT], b"")
                 return
-            status, payload = control.handle(self.fake, method, path, query, headers, body)
-            if self.journal is not None:
-                self.journal("control", method, path, query, headers, body, status)
-            text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
-            await _respond(send, status, [*_JSON, *cors], text.encode())
+            args = (self.fake, method, path, query, headers, body)
+            if self.journal is None and (method, path) in SLOW_CONTROL:
+                status, content = await asyncio.to_thread(_control_answer, *args)
+            else:  # a journal is written on this thread, in the order requests ran
+                status, content = _control_answer(*args)
+                if self.journal is not None:
+                    self.journal("control", method, path, query, headers, body, status)
+            await _respond(send, status, [*_JSON, *cors], content)
         elif method == "OPTIONS" and path in CORS_PATHS:
             await _respond(send, 204, _CORS_PREFLIGHT, b"")
         else:
             wire_path = raw_path.decode("latin-1") if raw_path else quote(path, safe="/%")
             request = Request(method, wire_path, query, headers, body)
             try:
-                answer = self._answer(request)
+                answer = await self._answer_soon(request)
             except InjectedException as injected:  # a network fault: act it out
                 await self.fake.adeliver_webhooks()
                 if injected.error == "timeout":
@@ -158,6 +178,19 @@ class App:
             return error.status, json.dumps(error.body(), ensure_ascii=False).encode()
         return None
 
+    async def _answer_soon(self, request: Request) -> Response:
+        """The core's answer, on this thread unless the core is busy (a seeding call holds it):
+        then from a worker thread, so the event loop goes on serving other clients."""
+        lock = self.fake._lock
+        if self.journal is not None:
+            return self._answer(request)  # the journal's order is the order requests ran
+        if lock.acquire(blocking=False):
+            try:
+                return self._answer(request)
+            finally:
+                lock.release()
+        return await asyncio.to_thread(self._answer, request)
+
     def _answer(self, request: Request) -> Response:
         """The core's answer, journaled first when the server keeps its state."""
         try:
@@ -172,6 +205,15 @@ class App:
         if self._openapi is None:
             self._openapi = (files("tofupay_fake") / "openapi.json").read_bytes()
         return self._openapi
+
+
+def _control_answer(
+    fake: Core, method: str, path: str, query: str, headers: Headers, body: bytes
+) -> tuple[int, bytes]:
+    """A control endpoint's status and JSON body."""
+    status, payload = control.handle(fake, method, path, query, headers, body)
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    return status, text.encode()
 
 
 def make_app(

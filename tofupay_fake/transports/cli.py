@@ -11,6 +11,7 @@ import importlib.util
 import ipaddress
 import logging
 import os
+import re
 import signal
 import socket
 import struct
@@ -18,9 +19,10 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from .. import __version__
-from ..auth import checked_keys
+from ..auth import checked_keys, mask_key
 from .guard import Guard
 from .serving import INSTALL_HINT, bind
 
@@ -379,15 +381,54 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
 
+    from ._compat_uvicorn import half_close_protocol
+
+    protocol = half_close_protocol() if importlib.util.find_spec("httptools") is None else None
     config = uvicorn.Config(
         app,
+        http=protocol or "auto",
         log_level=log_level,
         access_log=log_level in ("info", "debug"),
         lifespan="on",
         # Requests that outlive the dropped connections (none of ours) are cancelled.
         timeout_graceful_shutdown=round(GRACE) + 1,
     )
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(_MASK_KEYS)
     return Server(config)
+
+
+class _MaskKeys(logging.Filter):
+    """Mask API keys in the request lines uvicorn logs (``--log-level info``).
+
+    Clients should send keys in the Authorization header or the body, but a
+    key in a query string (``/_fake/fixtures?api_key=sk_test_...``, or a
+    client's mistake) would otherwise reach the log in full, even
+    percent-encoded: such a line is logged decoded, each key masked.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                mask_keys_in(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = mask_keys_in(record.msg)
+        return True
+
+
+_MASK_KEYS = _MaskKeys()
+_ANY_KEY = re.compile(r"[a-z]{2}_(?:test|live)_[0-9A-Za-z]+")
+
+
+def mask_keys_in(text: str) -> str:
+    """``text`` with every API key masked (percent-escapes decoded first if they hide one)."""
+    if "_" not in text and "%" not in text:
+        return text
+    decoded = unquote_plus(text) if "%" in text or "+" in text else text
+    if not _ANY_KEY.search(decoded):
+        return text
+    return _ANY_KEY.sub(lambda found: mask_key(found.group(0)), decoded)
 
 
 #: Bind addresses that name no host (the guard knows the address a connection came in on).
