@@ -400,7 +400,7 @@ def test_from_python_rejects_other_types(values: dict[str, Any], message: str) -
     ],
 )
 def test_from_python_rejects_lone_surrogates(values: dict[str, Any], param: str) -> None:
-    """Found by fuzzing: add_customer(description="\ud800") stored it, then every answer showing
+    """Found by fuzzing: add_customer(description="\\ud800") stored it, then every answer showing
     that customer (a retrieve, a list) raised UnicodeEncodeError out of handle()."""
     with pytest.raises(TofupayError) as info:
         params.from_python(values)
