@@ -183,3 +183,12 @@ def test_serve_refuses_a_malformed_allow_origin() -> None:
         served.close()
         assert served.stderr.startswith("tofupay-fake: --allow-origin: allowed_origins takes")
         assert "Traceback" not in served.stderr
+
+
+def test_serve_refuses_a_malformed_api_key_in_one_line() -> None:
+    with Served("--port", "0", "--api-key", "sk_test_my_app") as served:
+        assert served.proc.wait(30) == 1
+        served.close()
+    assert served.stderr.count("\n") == 1
+    assert served.stderr.startswith("tofupay-fake: --api-key 'sk_test_my_app' is not")
+    assert "letters and digits" in served.stderr and "sk_test_" in served.stderr

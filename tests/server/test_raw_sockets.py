@@ -243,6 +243,23 @@ def test_a_quick_request_is_answered_while_a_large_seeding_runs(served: Served) 
     assert len(json.loads(body)["data"]) == 10000
 
 
+def test_an_escaped_slash_in_an_id_is_a_404_over_http_and_changes_nothing(
+    served: Served,
+) -> None:
+    with connect(served) as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(request("POST", "/_fake/customers", f"api_key={KEY}&source=tok_visa".encode()))
+        customer = json.loads(read_response(stream)[2])["data"][0]
+        card = customer["default_source"]
+        path = f"/v1/customers/{customer['id']}%2Fsources%2F{card}"
+        sock.sendall(request("DELETE", path, authorization=f"Bearer {KEY}"))
+        status, _, body = read_response(stream)
+        assert status == 404, body
+        sock.sendall(request("GET", "/_fake/customers"))
+        (listed,) = json.loads(read_response(stream)[2])["data"]
+    assert listed["customer"] == customer
+
+
 # -- keys and the request log ---------------------------------------------------------------
 
 

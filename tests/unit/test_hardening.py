@@ -275,3 +275,19 @@ def test_events_of_card_writes_name_exactly_the_cards_changed() -> None:
     fake.handle("DELETE", base + "/sources/card_000000000000000000000007", headers=headers())
     assert fake.events.last["type"] == "customer.source.deleted"
     assert fake.events.last["data"]["object"]["id"] == "card_000000000000000000000007"
+
+
+# -- an escaped slash ---------------------------------------------------------------------
+
+
+def test_an_escaped_slash_in_an_id_is_a_404_and_changes_nothing() -> None:
+    fake, customer_id, card_id = customer_with_cards(2)
+    before = fake.get_customer(customer_id)
+    events = len(fake.events)
+    for method in ("DELETE", "POST", "GET"):
+        path = f"/v1/customers/{customer_id}%2Fsources%2F{card_id}"
+        answer = fake.handle(method, path, headers=headers(), body=b"")
+        assert answer.status_code == 404, (method, answer.content)
+        assert json.loads(answer.content)["error"]["type"] == "invalid_request_error"
+    assert fake.get_customer(customer_id) == before
+    assert len(fake.events) == events
