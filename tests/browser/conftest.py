@@ -44,9 +44,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """One Chromium with a fresh profile for the session; fails clearly without Chromium."""
+    """One Chromium with a fresh profile per module; fails clearly without Chromium.
+
+    Not for the session: while Playwright's sync API runs it keeps an asyncio
+    loop marked as running in this thread, which would break the asyncio tests
+    and in-process pytest runs that the same xdist worker takes next.
+    """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"The browser tests need Chromium at {CHROMIUM}: apt-get install chromium.",
