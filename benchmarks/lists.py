@@ -66,6 +66,7 @@ def fill(fake: FakeTofupay, n: int) -> Account:
     for i in range(n):
         fields = {"email": f"customer{i}@example.com", "source": "tok_visa"}
         customers.create(account, fields, fake._env)
+    fake._store.keep(account)  # an account is kept once it holds something
     return account
 
 
