@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .clock import Clock
     from .core import DEFAULT_BASE_URL
+    from .errors import TofupayError
     from .fake import FakeTofupay
     from .fixtures import FixtureError
-    from .request import Response
-    from .errors import TofupayError
     from .recorder import CallLog, RecordedCall
+    from .request import Response
     from .snapshot import Snapshot
 
 __version__ = "0.1.0"

@@ -61,8 +61,7 @@ def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
             text.encode("utf-8")
         if text.count("&") >= MAX_FIELDS:
             raise invalid_request(
-                f"Invalid request: the {where} has too many fields "
-                "(Max number of fields exceeded)."
+                f"Invalid request: the {where} has too many fields (Max number of fields exceeded)."
             )
         pairs = []
         for item in text.split("&"):

@@ -44,6 +44,7 @@ def _make_dumps() -> Callable[[Any], str]:
 #: JSON text of an API object, exactly as ``json.dumps(obj, ensure_ascii=False)``.
 dumps = _make_dumps()
 
+
 def card(record: Card) -> dict[str, Any]:
     """The card object: the seed's fields in its order, ``fingerprint`` after ``exp_year``."""
     return {

@@ -21,7 +21,9 @@ import httpx
 KEY = "sk_test_loadgen000000000000"
 
 
-def worker(base_url: str, rounds: int, number: int, out: dict[str, Any], lock: threading.Lock) -> None:
+def worker(
+    base_url: str, rounds: int, number: int, out: dict[str, Any], lock: threading.Lock
+) -> None:
     statuses: Counter[int] = Counter()
     errors: list[str] = []
     live: list[str] = []
@@ -39,7 +41,9 @@ def worker(base_url: str, rounds: int, number: int, out: dict[str, Any], lock: t
             return body
 
         for round_ in range(rounds):
-            created = call("POST", "/v1/customers", data={"source": "tok_visa", "metadata[w]": str(number)})
+            created = call(
+                "POST", "/v1/customers", data={"source": "tok_visa", "metadata[w]": str(number)}
+            )
             ident = created.get("id")
             if ident is None:
                 continue

@@ -29,6 +29,8 @@ from tofupay_fake.request import Response
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 ONLY = "sk_test_only"
 FORM = "application/x-www-form-urlencoded"
+
+
 def run(*args: str, command: Sequence[str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run a command line that is expected to end by itself (bounded)."""
     argv = [*(command or python_m()), *args]

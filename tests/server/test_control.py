@@ -508,9 +508,7 @@ F = "/_fake/fail_next"
 JSON_CT = "application/json"
 TOO_SMALL = "This value must be greater than or equal to {}."
 TOO_LARGE = "This value must be less than or equal to {}."
-BAD_ERROR = (
-    "Invalid error {!r}: use api_error, rate_limit, card_declined, timeout, connection_error or a status code 400..599."
-)
+BAD_ERROR = "Invalid error {!r}: use api_error, rate_limit, card_declined, timeout, connection_error or a status code 400..599."
 BAD_JSON = "Invalid request: the body is not a JSON object."
 UNSET = (
     "You passed an empty string for 'api_key'. We assume empty values are an attempt to unset "
