@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from tofupay_fake import FakeTofupay
-from tofupay_fake.request import Response
 from tofupay_fake.params import Value
+from tofupay_fake.request import Response
 from tofupay_fake.resources import customers
 from tofupay_fake.store import Account, Customer
 
