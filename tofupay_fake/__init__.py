@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .request import Response
     from .snapshot import Snapshot
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "DEFAULT_BASE_URL",
