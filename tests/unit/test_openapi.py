@@ -34,19 +34,21 @@ from tests.unit.openapi_helpers import (
     route_id,
     schema_errors,
 )
+from tofupay_fake import control, dashboard
 from tofupay_fake.routes import ROUTES, Route
+from tofupay_fake.transports.asgi_app import CORS_PATHS
 
-#: The control endpoints outside /v1 and the document itself.
+#: What the server answers besides routes.ROUTES: the tables it dispatches on, so an
+#: endpoint added there without documentation fails test_server_operations_are_documented.
 CONTROL_OPERATIONS = {
-    ("POST", "/_fake/reset"),
-    ("GET", "/_fake/calls"),
-    ("POST", "/_fake/fail_next"),
-    ("POST", "/_fake/customers"),
-    ("GET", "/_fake/events"),
-    ("GET", "/_fake/faults"),
-    ("GET", "/_fake/customers"),
+    *control.ENDPOINTS,
+    *control.RAW_ENDPOINTS,
+    ("POST", control.SNAPSHOT_PATH),  # answered before the tables (a larger body)
+    *(("GET", path) for path in dashboard.ASSETS),
     ("GET", "/openapi.json"),
 }
+#: The CORS preflights of the paths a page of any origin may call.
+PREFLIGHTS = {("OPTIONS", path) for path in CORS_PATHS}
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +250,7 @@ def test_security(doc: dict[str, Any]) -> None:
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
     assert doc["security"] == [{"basicAuth": []}, {"bearerAuth": []}]
     for method, template, op in operations(doc):
-        if template.startswith("/v1/"):
+        if template.startswith("/v1/") and method != "OPTIONS":
             assert "security" not in op, f"{method} {template} must use the global keys"
         else:
             assert op["security"] == [], f"{method} {template} needs no key"
@@ -268,12 +270,24 @@ def test_the_server_serves_this_document() -> None:
 
 def test_v1_operations_are_exactly_the_routes(doc: dict[str, Any]) -> None:
     documented = {(m, t) for m, t, _ in operations(doc) if t.startswith("/v1/")}
-    assert documented == {(route.method, route.template) for route in ROUTES}
+    assert documented == {(route.method, route.template) for route in ROUTES} | PREFLIGHTS
 
 
-def test_control_operations(doc: dict[str, Any]) -> None:
+def test_server_operations_are_documented(doc: dict[str, Any]) -> None:
+    """Every control endpoint, page and script the server answers, and nothing else."""
     documented = {(m, t) for m, t, _ in operations(doc) if not t.startswith("/v1/")}
     assert documented == CONTROL_OPERATIONS
+    assert {("GET", "/_fake/clock"), ("POST", "/_fake/fixtures"), ("GET", "/_fake/")} <= documented
+
+
+def test_control_operations_document_the_403_of_foreign_pages(doc: dict[str, Any]) -> None:
+    """The guard refuses a foreign ``Origin`` or ``Host`` on every ``/_fake/`` path."""
+    for method, template, op in operations(doc):
+        forbidden = op["responses"].get("403")
+        if template.startswith(control.PREFIX):
+            assert forbidden == {"$ref": "#/components/responses/ControlForbidden"}, template
+        else:
+            assert forbidden is None, f"{method} {template} is open to every page"
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=route_id)
