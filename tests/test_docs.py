@@ -8,12 +8,16 @@ the tests to import (an application the example tests, say).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests import curl
 from tests.plugin._helpers import write_ini
+from tests.server_thread import ServerThread
+from tofupay_fake import FakeTofupay
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 #: Pages that are about reference or background, not a task: no example required.
@@ -24,6 +28,7 @@ NOT_TASKS = {
     "compatibility.md",
     "guarantees.md",
     "performance.md",
+    "curl.md",  # curl commands, replayed by test_the_curl_examples_answer_what_the_docs_show
 }
 
 
@@ -62,3 +67,20 @@ def test_the_docs_examples_pass(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(**files)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=count)
+
+
+def curl_examples() -> list[tuple[str, str]]:
+    """The curl commands of docs/curl.md, each with the output shown after it."""
+    text = (DOCS / "curl.md").read_text(encoding="utf-8")
+    return re.findall(
+        r"```shell\n(curl [^`]*?)\n```\n\n<details>.*?```json\n(.*?)\n```", text, re.S
+    )
+
+
+def test_the_curl_examples_answer_what_the_docs_show(server: ServerThread) -> None:
+    examples = curl_examples()
+    assert len(examples) == 6  # seeding the reference's customer, then its five examples
+    server.app.fake = FakeTofupay(seed=0)
+    for command, shown in examples:
+        response = curl.run(command, server.url)
+        assert json.dumps(response.json(), indent=2, ensure_ascii=False) == shown, command
