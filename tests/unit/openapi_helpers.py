@@ -444,3 +444,55 @@ def a_path(world: World, route: Route) -> str:
     """The route's path with ids of objects that exist."""
     ident = world.token if route.template.startswith("/v1/tokens/") else world.customer
     return route.template.format(id=ident, card=world.card)
+
+
+# -- the ASGI app: what only the server answers (pages, scripts, preflights, the guard's 403) --
+
+
+@dataclass
+class Served:
+    """One answer of the ASGI app."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def media(self) -> str:
+        """The content type without its parameters (``text/html``), or ``""``."""
+        return self.headers.get("content-type", "").partition(";")[0].strip()
+
+
+def serve(app: Any, method: str, path: str, headers: Mapping[str, str] | None = None) -> Served:
+    """``method path`` answered by the ASGI ``app`` as a server on 127.0.0.1:12111 would."""
+    import asyncio
+
+    sent = {"host": "127.0.0.1:12111", **{k.lower(): v for k, v in (headers or {}).items()}}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "scheme": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in sent.items()],
+        "server": ("127.0.0.1", 12111),
+        "client": ("127.0.0.1", 50000),
+    }
+    messages: list[Mapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Mapping[str, Any]) -> None:
+        messages.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = messages[0]
+    return Served(
+        start["status"],
+        {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]},
+        b"".join(m.get("body", b"") for m in messages[1:]),
+    )

@@ -36,14 +36,19 @@ from tests.unit.openapi_helpers import (
     load_document,
     make_world,
     operation,
+    operations,
     pointer,
     response_at,
     route_id,
     schema_errors,
+    serve,
 )
+from tofupay_fake import control as control_endpoints
+from tofupay_fake import dashboard
 from tofupay_fake.core import MAX_BODY_BYTES
 from tofupay_fake.faults import InjectedException
 from tofupay_fake.routes import ROUTES, Route
+from tofupay_fake.transports.asgi_app import make_app
 
 #: Every status an API operation may answer besides 200 (402 and 404 only where they happen).
 ALWAYS = {"400", "401", "413", "429", "500"}
@@ -371,3 +376,263 @@ def test_seeding_refusals_are_outside_the_document(
     assert schema_errors(doc, sent, at, wire=True), "the document allows it"
     answer = control(world, "POST", "/_fake/customers", urlencode(sent).encode())
     check_control(doc, "POST", "/_fake/customers", answer, 400)
+
+
+def encoded(media: str, sent: dict[str, Any]) -> bytes:
+    return urlencode(sent, doseq=True).encode() if media == FORM else json.dumps(sent).encode()
+
+
+@pytest.mark.parametrize(
+    ("media", "sent"),
+    [
+        (FORM, {"advance": "3600"}),
+        (FORM, {"set": "2026-01-15"}),
+        ("application/json", {"set": "2026-01-15T10:00:00Z"}),
+        ("application/json", {"set": 1421056271}),
+        ("application/json", {"advance": 0}),
+    ],
+)
+def test_the_clock_fits_the_document(
+    doc: dict[str, Any], world: World, media: str, sent: dict[str, Any]
+) -> None:
+    errors = schema_errors(doc, sent, control_body_at("/_fake/clock", media), wire=media == FORM)
+    assert not errors, errors
+    before = check_control(doc, "GET", "/_fake/clock", control(world, "GET", "/_fake/clock"), 200)
+    answer = control(world, "POST", "/_fake/clock", encoded(media, sent), media)
+    after = check_control(doc, "POST", "/_fake/clock", answer, 200)
+    if "advance" in sent:
+        assert after["now"] == before["now"] + int(sent["advance"])
+    got = check_control(doc, "GET", "/_fake/clock", control(world, "GET", "/_fake/clock"), 200)
+    assert got == after
+
+
+@pytest.mark.parametrize(
+    ("sent", "allowed"),
+    [
+        ({}, False),
+        ({"advance": "1", "set": "2026-01-15"}, False),
+        ({"advance": "-1"}, False),
+        ({"advance": "soon"}, False),
+        ({"bogus": "1"}, False),
+        ({"set": "yesterday"}, True),  # a string the document allows, the clock refuses
+        ({"advance": "253402300799"}, True),  # past the year 9999
+    ],
+)
+def test_clock_refusals_are_documented_400s(
+    doc: dict[str, Any], world: World, sent: dict[str, str], allowed: bool
+) -> None:
+    at = control_body_at("/_fake/clock", FORM)
+    assert bool(schema_errors(doc, sent, at, wire=True)) != allowed
+    answer = control(world, "POST", "/_fake/clock", urlencode(sent).encode())
+    body = check_control(doc, "POST", "/_fake/clock", answer, 400)
+    assert body["error"]["type"] == "invalid_request_error"
+    bad = control(world, "GET", "/_fake/clock", query="bogus=1")
+    check_control(doc, "GET", "/_fake/clock", bad, 400)
+
+
+@pytest.mark.parametrize(
+    ("media", "sent"),
+    [
+        (FORM, {"url": "http://127.0.0.1:9/hooks", "secret": "whsec_test"}),
+        (FORM, {"url": "https://app.test/hooks", "secret": "s", "events": "customer.*"}),
+        (
+            FORM,
+            {
+                "url": "http://127.0.0.1:9/hooks",
+                "secret": "s",
+                "events[]": ["customer.created", "customer.source.*"],
+                "api_key": KEY,
+            },
+        ),
+        ("application/json", {"url": "http://localhost:9/h", "secret": "s", "events": ["*"]}),
+    ],
+)
+def test_adding_a_webhook_fits_the_document(
+    doc: dict[str, Any], world: World, media: str, sent: dict[str, Any]
+) -> None:
+    """Only registered: no API request follows, so nothing is delivered anywhere."""
+    decoded = {k.removesuffix("[]"): v for k, v in sent.items()}
+    errors = schema_errors(doc, decoded, control_body_at("/_fake/webhooks", media), wire=True)
+    assert not errors, errors
+    answer = control(world, "POST", "/_fake/webhooks", encoded(media, sent), media)
+    added = check_control(doc, "POST", "/_fake/webhooks", answer, 200)
+    assert added["url"] == sent["url"]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"secret": "s"},
+        {"url": "http://127.0.0.1:9/hooks"},
+        {"url": "ftp://127.0.0.1/hooks", "secret": "s"},
+        {"url": "http://127.0.0.1:9/hooks", "secret": "s", "events": "invoice.*"},
+        {"url": "http://127.0.0.1:9/hooks", "secret": "s", "api_key": "pk_test_x"},
+        {"url": "http://127.0.0.1:9/hooks", "secret": "s", "bogus": "1"},
+    ],
+)
+def test_webhook_refusals_are_documented_400s(
+    doc: dict[str, Any], world: World, sent: dict[str, str]
+) -> None:
+    answer = control(world, "POST", "/_fake/webhooks", urlencode(sent).encode())
+    check_control(doc, "POST", "/_fake/webhooks", answer, 400)
+    assert not world.fake.webhooks.deliveries
+
+
+def test_webhook_deliveries_fit_the_document(doc: dict[str, Any], world: World) -> None:
+    world.fake.webhooks.deliver_to(callback=lambda body, headers: 200)
+    world.fake.webhooks.deliver_to(callback=lambda body, headers: 500, events="customer.created")
+    world.send("POST", "/v1/customers", [("email", "a@example.com")])
+    world.fake.webhooks.flush()
+    path = "/_fake/webhooks/deliveries"
+    listed = check_control(doc, "GET", path, control(world, "GET", path), 200)
+    assert {delivery["status"] for delivery in listed["data"]} == {200, 500}
+    newest = check_control(doc, "GET", path, control(world, "GET", path, query="limit=1"), 200)
+    assert newest["data"] == listed["data"][-1:]
+    for query in ("limit=0", "limit=x", "bogus=1"):
+        check_control(doc, "GET", path, control(world, "GET", path, query=query), 400)
+
+
+FIXTURES: dict[str, Any] = {
+    "_meta": {"template_version": 0},
+    "fixtures": [
+        {
+            "name": "jenny",
+            "path": "/v1/customers",
+            "method": "post",
+            "params": {"email": "jenny.rosen@example.com", "source": "tok_visa"},
+        },
+        {"name": "again", "path": "/v1/customers/${jenny:id}", "method": "get"},
+    ],
+}
+
+
+@pytest.mark.parametrize("query", ["", f"api_key={KEY}"])
+def test_loading_fixtures_fits_the_document(doc: dict[str, Any], world: World, query: str) -> None:
+    at = control_body_at("/_fake/fixtures", "application/json")
+    assert not schema_errors(doc, FIXTURES, at)
+    body = json.dumps(FIXTURES).encode()
+    answer = control(world, "POST", "/_fake/fixtures", body, "application/json", query)
+    loaded = check_control(doc, "POST", "/_fake/fixtures", answer, 200)
+    assert loaded["fixtures"]["again"]["email"] == "jenny.rosen@example.com"
+
+
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [
+        (b"not json", ""),
+        (b"[1, 2]", ""),
+        (b'"fixtures.json"', ""),
+        (json.dumps({"fixtures": [{"name": "a", "path": "/v1/x/${b:id}", "method": "get"}]}), ""),
+        (json.dumps(FIXTURES), "api_key=pk_test_x"),
+        (json.dumps(FIXTURES), "bogus=1"),
+    ],
+)
+def test_fixture_refusals_are_documented_400s(
+    doc: dict[str, Any], world: World, body: bytes | str, query: str
+) -> None:
+    raw = body.encode() if isinstance(body, str) else body
+    before = world.fake.snapshot().to_json()
+    answer = control(world, "POST", "/_fake/fixtures", raw, "application/json", query)
+    check_control(doc, "POST", "/_fake/fixtures", answer, 400)
+    assert world.fake.snapshot().to_json() == before, "a document that fails changes nothing"
+    big = b"{" + b" " * MAX_BODY_BYTES + b"}"
+    too_big = control(world, "POST", "/_fake/fixtures", big, "application/json")
+    check_control(doc, "POST", "/_fake/fixtures", too_big, 413)
+
+
+def test_snapshots_fit_the_document(doc: dict[str, Any], world: World) -> None:
+    path = control_endpoints.SNAPSHOT_PATH
+    status, text = control(world, "GET", path)
+    assert isinstance(text, str)
+    saved = check_control(doc, "GET", path, (status, json.loads(text)), 200)
+    assert not schema_errors(doc, saved, control_body_at(path, "application/json"))
+    live = [customer["id"] for customer in world.fake.customers()]
+    world.send("POST", "/v1/customers")
+    answer = control(world, "POST", path, text.encode(), "application/json")
+    restored = check_control(doc, "POST", path, answer, 200)
+    assert restored == {"restored": True, "customers": len(live)}
+    assert [customer["id"] for customer in world.fake.customers()] == live
+    check_control(doc, "GET", path, control(world, "GET", path, query="bogus=1"), 400)
+
+
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [
+        (b"", ""),
+        (b"{}", ""),
+        (b'{"format": "tofupay-fake/0"}', ""),
+        (b"[]", ""),
+        (b"\xff", ""),
+        (b"{}", "bogus=1"),
+    ],
+)
+def test_snapshot_refusals_are_documented_400s(
+    doc: dict[str, Any], world: World, body: bytes, query: str
+) -> None:
+    path = control_endpoints.SNAPSHOT_PATH
+    answer = control(world, "POST", path, body, "application/json", query)
+    check_control(doc, "POST", path, answer, 400)
+    assert world.fake.customers(KEY), "the world is unchanged"
+
+
+def test_an_oversized_snapshot_is_a_documented_413(
+    doc: dict[str, Any], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit (256 MiB) made small, so the test need not send that much."""
+    monkeypatch.setattr(control_endpoints, "MAX_SNAPSHOT_BYTES", 16)
+    answer = control(world, "POST", control_endpoints.SNAPSHOT_PATH, b"{" + b" " * 16 + b"}")
+    body = check_control(doc, "POST", control_endpoints.SNAPSHOT_PATH, answer, 413)
+    assert "16 bytes" in body["error"]["message"]
+
+
+# -- what only the server answers: pages, scripts, preflights, the guard's 403 --------------
+
+
+@pytest.mark.parametrize("path", sorted(dashboard.ASSETS))
+def test_pages_and_scripts_have_the_documented_content_type(
+    doc: dict[str, Any], world: World, path: str
+) -> None:
+    served = serve(make_app(world.fake), "GET", path)
+    assert served.status == 200
+    assert served.body
+    assert served.media in operation(doc, "GET", path)["responses"]["200"]["content"]
+
+
+def test_token_preflight_has_the_documented_headers(doc: dict[str, Any], world: World) -> None:
+    headers = {"Origin": "https://shop.test", "Access-Control-Request-Method": "POST"}
+    served = serve(make_app(world.fake), "OPTIONS", "/v1/tokens", headers)
+    assert served.status == 204
+    assert served.body == b""
+    at = response_at(doc, "OPTIONS", "/v1/tokens", 204)
+    documented = doc["paths"]["/v1/tokens"]["options"]["responses"]["204"]["headers"]
+    assert "content" not in operation(doc, "OPTIONS", "/v1/tokens")["responses"]["204"]
+    for name, header in documented.items():
+        assert header["required"] is True
+        value = served.headers[name.lower()]
+        assert not schema_errors(doc, value, at + pointer("headers", name, "schema")), name
+
+
+FOREIGN = [{"Origin": "https://evil.test"}, {"Host": "rebound.evil.test"}]
+
+
+@pytest.mark.parametrize("headers", FOREIGN, ids=["origin", "host"])
+def test_foreign_pages_get_the_documented_403(
+    doc: dict[str, Any], world: World, headers: dict[str, str]
+) -> None:
+    app = make_app(world.fake)
+    before = world.fake.snapshot().to_json()
+    for method, template in sorted(
+        (m, t) for m, t, _ in operations(doc) if t.startswith(control_endpoints.PREFIX)
+    ):
+        served = serve(app, method, template, headers)
+        assert served.status == 403, f"{method} {template}"
+        assert served.media == "application/json"
+        at = response_at(doc, method, template, 403) + pointer(
+            "content", "application/json", "schema"
+        )
+        body = json.loads(served.body)
+        assert not schema_errors(doc, body, at), body
+        assert body["error"]["type"] == "invalid_request_error"
+    assert world.fake.snapshot().to_json() == before, "refused before anything was done"
+    for path in ("/openapi.json", "/js/v2/tofupay.js"):  # open to every page
+        assert serve(app, "GET", path, headers).status == 200, path
