@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
@@ -340,19 +340,13 @@ class Webhooks:
         if not self._claim(wait):
             return made
         try:
-            while (job := self._next(manual)) is not None:
-                for attempt in range(1, TRIES + 1):
-                    if job.endpoint.removed:
-                        break
-                    endpoint, headers = job.endpoint, self._headers(job, attempt)
-                    outcome = (
-                        headers
-                        if isinstance(headers, tuple)
-                        else send(endpoint, job.heard.text.encode(), headers)
-                    )
-                    made.append(self._record(job, attempt, outcome))
-                    if made[-1].ok:
-                        break
+            for job, attempt, headers in self._tries(manual, made):
+                outcome = (
+                    headers
+                    if isinstance(headers, tuple)
+                    else send(job.endpoint, job.heard.text.encode(), headers)
+                )
+                made.append(self._record(job, attempt, outcome))
         finally:
             self._release()
         return made
@@ -365,22 +359,33 @@ class Webhooks:
         if not self._claim(False):
             return made
         try:
-            while (job := self._next(False)) is not None:
-                for attempt in range(1, TRIES + 1):
-                    if job.endpoint.removed:
-                        break
-                    endpoint, headers = job.endpoint, self._headers(job, attempt)
-                    outcome = (
-                        headers
-                        if isinstance(headers, tuple)
-                        else await asend(endpoint, job.heard.text.encode(), headers)
-                    )
-                    made.append(self._record(job, attempt, outcome))
-                    if made[-1].ok:
-                        break
+            for job, attempt, headers in self._tries(False, made):
+                outcome = (
+                    headers
+                    if isinstance(headers, tuple)
+                    else await asend(job.endpoint, job.heard.text.encode(), headers)
+                )
+                made.append(self._record(job, attempt, outcome))
         finally:
             self._release()
         return made
+
+    def _tries(
+        self, manual: bool, made: list[Delivery]
+    ) -> Iterator[tuple[_Job, int, dict[str, str] | tuple[None, str]]]:
+        """Each try to make, in order: the job, its attempt number and its headers.
+
+        The caller sends it and appends the delivery to ``made``; a job gets no
+        further try once one succeeds, after :data:`TRIES`, or once its endpoint
+        is removed.
+        """
+        while (job := self._next(manual)) is not None:
+            for attempt in range(1, TRIES + 1):
+                if job.endpoint.removed:
+                    break
+                yield job, attempt, self._headers(job, attempt)
+                if made[-1].ok:
+                    break
 
     def _headers(self, job: _Job, attempt: int) -> dict[str, str] | tuple[None, str]:
         """The headers of one try, or the failed try's outcome when ``timestamp=`` raised."""
