@@ -96,12 +96,7 @@ class StateFile:
                 meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
                 checked = db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc):
-                raise StateError(
-                    f"{self.path} is in use by another tofupay-fake server; stop it or "
-                    "give this one another --state file."
-                ) from None
-            raise self._unreadable(exc) from None
+            raise self._not_opened(exc) from None
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(exc) from None
         if tables and meta.get("app") != APP:
@@ -136,14 +131,18 @@ class StateFile:
                 with db:  # take the write lock now: a second server fails here, not later
                     db.execute("UPDATE meta SET value = value WHERE key = 'app'")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc):
-                raise StateError(
-                    f"{self.path} is in use by another tofupay-fake server; stop it or "
-                    "give this one another --state file."
-                ) from None
-            raise self._unreadable(exc) from None
+            raise self._not_opened(exc) from None
         startup = meta.get("startup")
         return None if startup is None else dict(json.loads(startup))
+
+    def _not_opened(self, exc: sqlite3.OperationalError) -> StateError:
+        """The error for a file SQLite would not open: locked by another server, or unreadable."""
+        if "locked" in str(exc):
+            return StateError(
+                f"{self.path} is in use by another tofupay-fake server; stop it or "
+                "give this one another --state file."
+            )
+        return self._unreadable(exc)
 
     def _unreadable(self, exc: Exception) -> StateError:
         return StateError(
