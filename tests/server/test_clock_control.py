@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,7 +12,6 @@ import pytest
 
 from tests.conftest import Api
 from tests.server.served import EXIT_TIMEOUT, Served, python_m
-from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
 from tofupay_fake.clock import MAX_TIME
 
@@ -29,20 +27,6 @@ ONE_OF = (
 @pytest.fixture
 def fake() -> FakeTofupay:
     return FakeTofupay(seed=0)
-
-
-@pytest.fixture(scope="module")
-def client(server: ServerThread) -> Iterator[Api]:
-    shared = Api("sync", server.url)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def http(server: ServerThread, fake: FakeTofupay, client: Api) -> Api:
-    """A client of this test's ``fake`` over a real socket."""
-    server.app.fake = fake
-    return client
 
 
 def now_of(response: httpx.Response) -> int:

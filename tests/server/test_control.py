@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -38,21 +37,6 @@ def basic(key: str) -> str:
 def fake() -> FakeTofupay:
     """The served fake (not started: server mode intercepts nothing in-process)."""
     return FakeTofupay(seed=0)
-
-
-@pytest.fixture(scope="module")
-def client(server: ServerThread) -> Iterator[Api]:
-    """One keep-alive client of the session's server for the whole module."""
-    shared = Api("sync", server.url)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def http(server: ServerThread, fake: FakeTofupay, client: Api) -> Api:
-    """A client of ``fake`` over a real socket."""
-    server.app.fake = fake
-    return client
 
 
 def serve(server: ServerThread, client: Api, fake: FakeTofupay) -> Api:

@@ -9,7 +9,6 @@ each test's own fake; answers are also checked against the OpenAPI document.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 
 import tofupay_fake
 from tests.conftest import KEY, OTHER_KEY, Api
-from tests.server_thread import ServerThread
 from tests.unit.openapi_helpers import load_document, pointer, response_at, schema_errors
 from tofupay_fake import FakeTofupay
 
@@ -30,19 +28,6 @@ IRE = "invalid_request_error"
 @pytest.fixture
 def fake() -> FakeTofupay:
     return FakeTofupay(seed=11)
-
-
-@pytest.fixture(scope="module")
-def client(server: ServerThread) -> Iterator[Api]:
-    shared = Api("sync", server.url)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def http(server: ServerThread, fake: FakeTofupay, client: Api) -> Api:
-    server.app.fake = fake
-    return client
 
 
 @pytest.fixture(scope="module")
