@@ -13,7 +13,6 @@ import tracemalloc
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.server.receiver import down_url
 from tests.server.served import Served
