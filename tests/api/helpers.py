@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -62,3 +63,17 @@ def list_ids(api: Api, key: str = KEY, **query: str) -> tuple[list[str], bool]:
     """The ids and ``has_more`` of one ``GET /v1/customers`` page."""
     body = ok(api.get("/v1/customers", key=key, params=query))
     return [customer["id"] for customer in body["data"]], body["has_more"]
+
+
+def form_pairs(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Decoded params back to bracket-form pairs (``metadata[k]=v``, ``expand[]=x``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        full = f"{prefix}[{name}]" if prefix else name
+        if isinstance(value, dict):
+            pairs += form_pairs(value, full)
+        elif isinstance(value, list):
+            pairs += [(f"{full}[]", item) for item in value]
+        else:
+            pairs.append((full, value))
+    return pairs

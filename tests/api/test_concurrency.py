@@ -7,7 +7,7 @@ import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests.api.helpers import form_pairs
 from tests.conftest import BASE, KEY
 from tofupay_fake import FakeTofupay
 
@@ -261,20 +262,6 @@ MIX_SHARED = 8
 ROUNDS = 20 if os.environ.get("TOFUPAY_LONG") == "1" else 1
 
 
-def _form(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Decoded params back to bracket-form pairs (``metadata[k]=v``, ``expand[]=x``)."""
-    pairs: list[tuple[str, str]] = []
-    for name, value in params.items():
-        full = f"{prefix}[{name}]" if prefix else name
-        if isinstance(value, dict):
-            pairs += _form(value, full)
-        elif isinstance(value, list):
-            pairs += [(f"{full}[]", item) for item in value]
-        else:
-            pairs.append((full, value))
-    return pairs
-
-
 def _seed_shared(fake: FakeTofupay) -> list[str]:
     """The shared customers (each with one card), made the same way in both fakes."""
     return [
@@ -406,7 +393,7 @@ def test_threads_and_asyncio_tasks_on_shared_customers_equal_a_serial_replay(rou
         replay = FakeTofupay(seed=0)  # not started: ``handle`` answers it directly
         assert _seed_shared(replay) == shared
         for call in fake.calls:
-            encoded = urlencode(_form(call.params))
+            encoded = urlencode(form_pairs(call.params))
             post = call.method == "POST"
             answer = replay.handle(
                 call.method,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -16,6 +15,7 @@ from tests.api.helpers import (
     assert_common_headers,
     assert_error,
     create,
+    form_pairs,
     list_ids,
     ok,
 )
@@ -349,7 +349,7 @@ def replay(fake: FakeTofupay, calls: Sequence[RecordedCall]) -> list[tuple[int, 
     """Send the recorded calls again to another fake; its (status, Request-Id, body) per call."""
     answers = []
     for call in calls:
-        encoded = urlencode(_form(call.params))
+        encoded = urlencode(form_pairs(call.params))
         post = call.method == "POST"
         answer = fake.handle(
             call.method,
@@ -360,20 +360,6 @@ def replay(fake: FakeTofupay, calls: Sequence[RecordedCall]) -> list[tuple[int, 
         )
         answers.append((answer.status_code, dict(answer.headers)["Request-Id"], answer.content))
     return answers
-
-
-def _form(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Params back to form pairs, in bracket notation."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in params.items():
-        name = f"{prefix}[{key}]" if prefix else key
-        if isinstance(value, dict):
-            pairs += _form(value, name)
-        elif isinstance(value, list):
-            pairs += [(f"{name}[]", item) for item in value]
-        else:
-            pairs.append((name, value))
-    return pairs
 
 
 def scenario(api: Api) -> list[httpx.Response]:
