@@ -2,9 +2,10 @@
 
 openapi-spec-validator checks the whole document and jsonschema each schema in
 it; the tests here check what those cannot: every ``$ref`` resolves and every
-component is used, the operations are exactly routes.ROUTES' plus the control
-endpoints of server mode, and each operation's params are its route's, in
-Stripe's bracket notation. That real requests and answers fit the document is
+component is used, the operations are exactly routes.ROUTES' plus what the
+server answers besides (the control tables, the pages and scripts, the token
+preflight), every ``/_fake/`` operation documents the 403 of a foreign page, and
+each operation's params are its route's, in Stripe's bracket notation. That real requests and answers fit the document is
 test_openapi_bodies.py's part; openapi_helpers.py holds what both share.
 """
 
