@@ -4,10 +4,11 @@ Every request the fake accepts here must fit the documented params, and every
 body it answers (successes, 400, 401, 402, 404, 413 and injected 429/500) must
 fit the documented response of that status, with the documented headers; the
 same for the control endpoints of server mode, whose refusals must be requests
-the document does not allow; and for what only the server answers (pages, scripts,
-the token preflight, the 403 of a foreign page). Values are checked with jsonschema's Draft 2020-12
-validator against the document (see openapi_helpers.py); one test shows those
-checks reject bodies that differ from it.
+the document does not allow; and for what only the server answers (pages,
+scripts, the token preflight, the 403 of a foreign page). Values are checked
+with jsonschema's Draft 2020-12 validator against the document (see
+openapi_helpers.py); one test shows those checks reject bodies that differ from
+it.
 """
 
 from __future__ import annotations
