@@ -23,7 +23,7 @@ import responses
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from tests.api.helpers import CUSTOMER_ID, REQUEST_ID
+from tests.api.helpers import CUSTOMER_ID, assert_method_answered_as_httpx, ok, wire
 from tests.clients import Network, echo_server, guarded_network
 from tests.clients.requests_client import MODES, RequestsApi
 from tests.conftest import BASE, KEY
@@ -48,19 +48,6 @@ def client(request: pytest.FixtureRequest) -> Iterator[RequestsApi]:
     made = RequestsApi(request.param)
     yield made
     made.close()
-
-
-def ok(response: requests.Response) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert REQUEST_ID.fullmatch(response.headers["Request-Id"])
-    return response.json()
-
-
-def wire(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers as lower-case pairs in order, body) of a requests or httpx response."""
-    headers = [(name.lower(), value) for name, value in response.headers.items()]
-    return response.status_code, headers, response.content
 
 
 # -- the API through requests -----------------------------------------------------------
@@ -124,16 +111,7 @@ METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_is_answered_as_httpx_is(client: RequestsApi, method: str) -> None:
-    with FakeTofupay(seed=5) as fake:
-        got = client.request(method, "/v1/customers")
-    with FakeTofupay(seed=5), httpx.Client(base_url=BASE, auth=(KEY, "")) as http:
-        expected = http.request(method, "/v1/customers")
-    assert [call.method for call in fake.calls] == [method]
-    if method == "HEAD":  # the same status and headers, and no body
-        assert (got.status_code, got.content) == (expected.status_code, b"")
-        assert wire(got)[1] == wire(expected)[1]
-    else:
-        assert wire(got) == wire(expected)
+    assert_method_answered_as_httpx(client.request, method)
 
 
 def generated() -> Iterator[bytes | str]:

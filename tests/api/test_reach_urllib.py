@@ -18,10 +18,10 @@ from urllib.error import HTTPError, URLError
 import httpx
 import pytest
 
-from tests.api.helpers import CUSTOMER_ID, REQUEST_ID
+from tests.api.helpers import CUSTOMER_ID, assert_method_answered_as_httpx, ok, wire
 from tests.clients import Network, echo_server, guarded_network
 from tests.clients.requests_client import basic
-from tests.clients.urllib_client import MODES, UrllibApi, UrllibResponse
+from tests.clients.urllib_client import MODES, UrllibApi
 from tests.conftest import BASE, KEY
 from tofupay_fake import FakeTofupay
 
@@ -66,18 +66,6 @@ class RecordingHandler(urllib.request.HTTPSHandler):
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         self.opened.append(req.full_url)
         return super().https_open(req)
-
-
-def ok(response: UrllibResponse) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert REQUEST_ID.fullmatch(response.headers["Request-Id"])
-    return response.json()
-
-
-def wire(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-    headers = [(name.lower(), value) for name, value in response.headers.items()]
-    return response.status_code, headers, response.content
 
 
 # -- the API through urllib ---------------------------------------------------------------
@@ -128,16 +116,7 @@ def test_same_bytes_as_httpx(mode: str) -> None:
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"])
 def test_every_method_is_answered_as_httpx_is(client: UrllibApi, method: str) -> None:
-    with FakeTofupay(seed=5) as fake:
-        got = client.request(method, "/v1/customers")
-    with FakeTofupay(seed=5), httpx.Client(base_url=BASE, auth=(KEY, "")) as http:
-        expected = http.request(method, "/v1/customers")
-    assert [call.method for call in fake.calls] == [method]
-    if method == "HEAD":
-        assert (got.status_code, got.content) == (expected.status_code, b"")
-        assert wire(got)[1] == wire(expected)[1]
-    else:
-        assert wire(got) == wire(expected)
+    assert_method_answered_as_httpx(client.request, method)
 
 
 def test_an_error_answer_is_an_http_error_with_the_body(open_: Open, fake: FakeTofupay) -> None:
