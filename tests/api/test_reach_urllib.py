@@ -19,8 +19,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import CUSTOMER_ID, assert_method_answered_as_httpx, ok, wire
-from tests.clients import Network, echo_server, guarded_network
-from tests.clients.requests_client import basic
+from tests.clients import Network, basic, echo_server, guarded_network
 from tests.clients.urllib_client import MODES, UrllibApi
 from tests.conftest import BASE, KEY
 from tofupay_fake import FakeTofupay

@@ -3,11 +3,12 @@
 ``Network`` refuses (and records) every DNS lookup and connection that is not
 to the loopback interface, so a test proves nothing left the process;
 ``echo_server`` is a plain HTTP server on 127.0.0.1 for requests that must
-pass the fake by.
+pass the fake by; ``authorization`` is the header value httpx sends for a key.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -19,6 +20,16 @@ from typing import Any, ClassVar
 import pytest
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def basic(key: str) -> str:
+    """``Authorization: Basic`` for ``key:`` with the key as UTF-8 (what httpx sends)."""
+    return "Basic " + base64.b64encode(f"{key}:".encode()).decode("ascii")
+
+
+def authorization(key: str, auth: str) -> str:
+    """The ``Authorization`` value for ``key``: ``basic`` as httpx sends it, else Bearer."""
+    return basic(key) if auth == "basic" else f"Bearer {key}"
 
 
 class Network:

@@ -10,7 +10,6 @@ the same parameters from both clients.
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 from collections.abc import Coroutine, Iterator, Mapping
 from json import loads
@@ -20,6 +19,7 @@ from urllib.parse import urlencode
 import aiohttp
 import httpx
 
+from tests.clients import authorization
 from tests.conftest import BASE, KEY
 
 T = TypeVar("T")
@@ -115,11 +115,8 @@ class AiohttpApi:
     ) -> AiohttpResponse:
         """The request on the running loop (for tests that await several at once)."""
         all_headers = dict(headers or {})
-        if key is not None and auth == "basic":
-            token = base64.b64encode(f"{key}:".encode()).decode("ascii")
-            all_headers["Authorization"] = f"Basic {token}"
-        elif key is not None:
-            all_headers["Authorization"] = f"Bearer {key}"
+        if key is not None:
+            all_headers["Authorization"] = authorization(key, auth)
         kwargs: dict[str, Any] = {"headers": all_headers, **options}
         if isinstance(params, Mapping):
             kwargs["params"] = _pairs(params)

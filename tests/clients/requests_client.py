@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from tests.clients import basic
 
 BASE = "https://api.tofupay.com"
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
@@ -29,11 +30,6 @@ class RecordingAdapter(HTTPAdapter):
     ) -> requests.Response:
         self.sent.append(str(request.url))
         return super().send(request, *args, **kwargs)
-
-
-def basic(key: str) -> str:
-    """``Authorization: Basic`` for ``key:`` with the key as UTF-8 (what httpx sends)."""
-    return "Basic " + base64.b64encode(f"{key}:".encode()).decode("ascii")
 
 
 class RequestsApi:

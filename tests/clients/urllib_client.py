@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 from tofupay_fake.request import Headers
 
-from .requests_client import BASE, KEY, basic
+from . import authorization
+from .requests_client import BASE, KEY
 
 #: ``urlopen``: ``urllib.request.urlopen``; ``opener``: an opener of ``build_opener()``.
 MODES = ("urlopen", "opener")
@@ -82,7 +83,7 @@ class UrllibApi:
     ) -> UrllibResponse:
         all_headers = dict(headers or {})
         if key is not None:
-            all_headers["Authorization"] = basic(key) if auth == "basic" else f"Bearer {key}"
+            all_headers["Authorization"] = authorization(key, auth)
         body: bytes | None = None
         if isinstance(data, str):
             body = data.encode()
