@@ -1,6 +1,8 @@
-"""Shared bits of the plugin tests: the sub-session ini and the API constants."""
+"""Shared bits of the plugin tests: the sub-session ini, a recorded sub-session run, the API constants."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import anyio  # noqa: F401
 import httpx  # noqa: F401
@@ -33,3 +35,26 @@ filterwarnings =
 def write_ini(pytester: pytest.Pytester, extra: str = "") -> None:
     """(Re)write the sub-session's ini file, with ``extra`` lines appended."""
     pytester.makeini(_INI.format(extra=extra))
+
+
+def run_recorded(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tag: str,
+    *args: str,
+    passed: int,
+    subprocess: bool = False,
+) -> Path:
+    """Run the sub-session with ``args``, its tests recording into ``out/<tag>``; that folder.
+
+    It asserts that exactly ``passed`` tests passed.
+    """
+    out = pytester.path / "out" / tag
+    out.parent.mkdir(exist_ok=True)
+    monkeypatch.setenv("TOFUPAY_OUT", str(out))
+    # Under an outer xdist run, sub-sessions would inherit the outer worker's name.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+    result = runner(*args)
+    result.assert_outcomes(passed=passed)
+    return out

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ._helpers import KEY, URL, write_ini
+from ._helpers import KEY, URL, run_recorded, write_ini
 
 RECORDER = f"""
 import json
@@ -110,15 +110,9 @@ def run(
     passed: int = len(ALL),
     subprocess: bool = False,
 ) -> Run:
-    out = pytester.path / "out" / tag
-    out.parent.mkdir(exist_ok=True)
-    monkeypatch.setenv("TOFUPAY_OUT", str(out))
-    # Under an outer xdist run, sub-sessions would inherit the outer worker's name.
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-    result = runner("-s", *args)
-    result.assert_outcomes(passed=passed)
-    return Run(out)
+    return Run(
+        run_recorded(pytester, monkeypatch, tag, "-s", *args, passed=passed, subprocess=subprocess)
+    )
 
 
 def test_same_test_same_bytes_in_two_separate_processes(

@@ -9,11 +9,10 @@ compare those bytes between runs: alone, in another order, under xdist.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from ._helpers import KEY, URL, write_ini
+from ._helpers import KEY, URL, run_recorded, write_ini
 
 CONFTEST = f"""
 import pytest
@@ -107,14 +106,8 @@ def run(
     passed: int = len(ALL),
     subprocess: bool = False,
 ) -> dict[str, bytes]:
-    out = pytester.path / "out" / tag
-    out.parent.mkdir(exist_ok=True)
-    monkeypatch.setenv("TOFUPAY_OUT", str(out))
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-    result = runner(*args)
-    result.assert_outcomes(passed=passed)
-    return {path.stem: path.read_bytes() for path in Path(out).glob("*.body")}
+    out = run_recorded(pytester, monkeypatch, tag, *args, passed=passed, subprocess=subprocess)
+    return {path.stem: path.read_bytes() for path in out.glob("*.body")}
 
 
 def workers(pytester: pytest.Pytester, tag: str) -> set[str]:
