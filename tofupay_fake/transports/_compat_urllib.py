@@ -12,13 +12,18 @@ parsed headers (``_original_response.msg``) as it does for real answers.
 The ``HTTPResponse(sock, method=..., url=...)`` constructor and ``begin()``
 are documented as not for direct use but have kept this shape since
 Python 3.0; checked on CPython 3.11 (the signature is unchanged through 3.13).
+
+The request side has one shared piece too: :func:`body_bytes`, the bytes a
+body given to urllib or requests goes out as.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
+from collections.abc import Iterable
 from http import HTTPStatus
+from typing import Any
 
 from ..request import Response
 
@@ -57,3 +62,21 @@ def http_response(answer: Response, method: str, url: str) -> http.client.HTTPRe
     response = http.client.HTTPResponse(_Wire(message_of(answer)), method=method, url=url)  # type: ignore[arg-type]
     response.begin()
     return response
+
+
+def body_bytes(body: Any, encoding: str) -> bytes:
+    """The bytes sent for a request body: bytes-like as they are, a file object read,
+    else its chunks joined; text (read or a chunk) encoded in ``encoding``."""
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if read is not None:
+        return _chunk_bytes(read(), encoding)
+    chunks: Iterable[Any] = body
+    return b"".join(_chunk_bytes(chunk, encoding) for chunk in chunks)
+
+
+def _chunk_bytes(chunk: Any, encoding: str) -> bytes:
+    return chunk.encode(encoding) if isinstance(chunk, str) else bytes(chunk)

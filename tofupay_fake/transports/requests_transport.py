@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,7 +47,7 @@ from urllib3.exceptions import TimeoutStateError
 from ..faults import InjectedException
 from ..request import Headers, Request
 from . import _compat_requests, intercept
-from ._compat_urllib import http_response
+from ._compat_urllib import body_bytes, http_response
 from .exchange import TimedOut, exchange
 
 Send = Callable[..., requests.Response]
@@ -184,21 +184,9 @@ def _text(value: str | bytes) -> str:
 
 def _body(body: Any) -> bytes:
     """The bytes urllib3 sends for a prepared body (text as UTF-8)."""
-    if body is None:
-        return b""
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
     if isinstance(body, str):
         return body.encode("utf-8")
-    read = getattr(body, "read", None)
-    if read is not None:
-        return _as_bytes(read())
-    chunks: Iterable[Any] = body
-    return b"".join(_as_bytes(chunk) for chunk in chunks)
-
-
-def _as_bytes(chunk: Any) -> bytes:
-    return chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+    return body_bytes(body, "utf-8")
 
 
 def _client_error(error: Exception, request: requests.PreparedRequest) -> BaseException:

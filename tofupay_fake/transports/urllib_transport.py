@@ -35,7 +35,7 @@ import re
 import socket
 import threading
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 from ..faults import InjectedException
 from ..request import Headers, Request
 from . import intercept
-from ._compat_urllib import http_response
+from ._compat_urllib import body_bytes, http_response
 from .exchange import TimedOut, exchange
 
 DoOpen = Callable[..., http.client.HTTPResponse]
@@ -109,21 +109,9 @@ def _request(req: urllib.request.Request) -> Request:
 
 
 def _body(data: Any) -> bytes:
-    """The bytes of ``Request.data``: bytes, a file object or an iterable of bytes."""
-    if data is None:
-        return b""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data)
-    read = getattr(data, "read", None)
-    if read is not None:
-        return _as_bytes(read())
-    chunks: Iterable[Any] = data
-    return b"".join(_as_bytes(chunk) for chunk in chunks)
-
-
-def _as_bytes(chunk: Any) -> bytes:
-    """A body chunk as http.client sends it (text as ISO-8859-1)."""
-    return chunk.encode("iso-8859-1") if isinstance(chunk, str) else bytes(chunk)
+    """The bytes of ``Request.data`` (bytes, a file object or an iterable of bytes)
+    as http.client sends them (text as ISO-8859-1)."""
+    return body_bytes(data, "iso-8859-1")
 
 
 def _read_timeout(req: urllib.request.Request) -> float | None:
