@@ -87,7 +87,7 @@ os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 def tests(session: nox.Session) -> None:
     """The test suite: whole on 3.11, the subset on newer Pythons (or the args after ``--``)."""
     full = session.python == LOWEST_PYTHON
-    session.install(".[test]", *(["playwright"] if full else []))
+    session.install(".[test]")  # playwright included: the browser tests run in the full suite
     args = session.posargs or (["tests"] if full else SUBSET)
     session.run(*PYTEST, *args)
     if full and not session.posargs:
