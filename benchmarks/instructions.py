@@ -208,6 +208,8 @@ def urllib_runner(kind: str, answers: dict[Any, Any]) -> Callable[[], None]:
     if kind == "floor":
 
         class Constant(urllib.request.BaseHandler):
+            handler_order = 100  # before HTTPSHandler, which would connect
+
             def https_open(self, request: Any) -> Any:
                 status, headers, content = constant_answer(
                     answers, request.get_method(), request.selector
