@@ -217,7 +217,9 @@ def urllib_runner(kind: str, answers: dict[Any, Any]) -> Callable[[], None]:
                 message = Message()
                 for name, value in headers:
                     message[name] = value
-                return addinfourl(io.BytesIO(content), message, request.full_url, status)
+                response = addinfourl(io.BytesIO(content), message, request.full_url, status)
+                response.msg = "OK"  # what urllib's processors read, as http.client has it
+                return response
 
         handlers.append(Constant())
     opener = urllib.request.build_opener(*handlers)
