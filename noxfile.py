@@ -45,14 +45,14 @@ nox.options.sessions = [
 ]
 
 #: A representative subset: every unit and plugin test, and the API scenarios over httpx's
-#: sync and async clients (the other transports' runs of the same scenarios are left out).
-#: No browser tests: they need Chromium and Playwright, and run in the full suite.
+#: sync client (the other transports' runs of the same scenarios are left out). No browser
+#: tests: they need Chromium and Playwright, and run in the full suite.
 SUBSET = [
     "tests/unit",
     "tests/plugin",
     "tests/api",
     "-k",
-    "unit or plugin or sync or async",
+    "unit or plugin or (sync and not async)",
 ]
 PYTEST = ["python", "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q"]
 
