@@ -178,7 +178,9 @@ def requests_runner(kind: str, answers: dict[Any, Any]) -> Callable[[], None]:
 
         class Constant(HTTPAdapter):
             def send(self, request: Any, **kwargs: Any) -> Any:
-                status, headers, content = constant_answer(answers, request.method, request.url[len(BASE) :])
+                status, headers, content = constant_answer(
+                    answers, request.method, request.url[len(BASE) :]
+                )
                 response = requests.Response()
                 response.status_code = status
                 response.headers.update(dict(headers))
@@ -316,7 +318,9 @@ def main() -> int:
         targets = [f"{c}-{k}" for c in CLIENTS for k in KINDS if (c, k) != ("aiohttp", "floor")]
         targets.insert(1, "httpx-respx")
     per: dict[str, float] = {}
-    print(f"instructions per workflow: (Ir({high}) - Ir({low})) / {high - low}, Python {sys.version.split()[0]}")
+    print(
+        f"instructions per workflow: (Ir({high}) - Ir({low})) / {high - low}, Python {sys.version.split()[0]}"
+    )
     print(f"{'target':<18}{'Ir/workflow':>14}{'ratio':>9}  floor")
     for target in targets:
         per[target] = (instructions(target, high) - instructions(target, low)) / (high - low)
