@@ -19,9 +19,9 @@ from tests.api.helpers import (
     list_ids,
     ok,
 )
+from tests.api_cards import ATTACHING, BRAND_TOKENS, DECLINING_TOKENS
 from tests.conftest import LIVE_KEY, OTHER_KEY, Api
-from tests.seed_examples import CUSTOMER_KEYS
-from tests.spec_cards import ATTACHING, BRAND_TOKENS, DECLINING_TOKENS
+from tests.reference_examples import CUSTOMER_KEYS
 from tofupay_fake import FakeTofupay, RecordedCall
 from tofupay_fake.resources.cards import TEST_TOKENS
 

@@ -8,9 +8,9 @@ import pytest
 
 from tests.api.conftest import MakeApi
 from tests.api.helpers import START, assert_error, create, list_ids, ok
+from tests.api_cards import DECLINES as DOCUMENTED_DECLINES
+from tests.api_cards import DECLINING_TOKENS
 from tests.conftest import KEY, LIVE_KEY, OTHER_KEY, Api
-from tests.spec_cards import DECLINES as DOCUMENTED_DECLINES
-from tests.spec_cards import DECLINING_TOKENS
 from tofupay_fake import FakeTofupay
 
 IRE = "invalid_request_error"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.api.helpers import CARD_ID, START, assert_error, create, list_ids, ok
 from tests.conftest import KEY, OTHER_KEY, Api
-from tests.seed_examples import CARD_KEYS
+from tests.reference_examples import CARD_KEYS
 from tofupay_fake import FakeTofupay
 
 IRE = "invalid_request_error"

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.api_cards import ATTACHING, DECLINES
 from tests.browser.pages import PageServer, screenshot
-from tests.spec_cards import ATTACHING, DECLINES
 from tofupay_fake import FakeTofupay
 
 pytestmark = pytest.mark.browser

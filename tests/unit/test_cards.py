@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.spec_cards import ATTACHING as DOCUMENTED_ATTACHING
-from tests.spec_cards import DECLINES as DOCUMENTED_DECLINES
+from tests.api_cards import ATTACHING as DOCUMENTED_ATTACHING
+from tests.api_cards import DECLINES as DOCUMENTED_DECLINES
 from tofupay_fake.clock import DEFAULT_START
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.seed_examples import CARD_KEYS, CUSTOMER, CUSTOMER_KEYS
+from tests.reference_examples import CARD_KEYS, CUSTOMER, CUSTOMER_KEYS
 from tofupay_fake import render
 from tofupay_fake.errors import (
     TofupayError,

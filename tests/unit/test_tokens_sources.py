@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.spec_cards import ATTACHING, BRAND_TOKENS, DECLINES, DECLINING_TOKENS
+from tests.api_cards import ATTACHING, BRAND_TOKENS, DECLINES, DECLINING_TOKENS
 from tofupay_fake.clock import DEFAULT_START
 from tofupay_fake.errors import TofupayError
 from tofupay_fake.ids import IdFactory

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from tests import seed_examples as seed
+from tests import reference_examples as seed
 from tests.api.helpers import CARD_ID, CUSTOMER_ID, START, ok
 from tests.conftest import Api
 
