@@ -46,7 +46,7 @@ dumps = _make_dumps()
 
 
 def card(record: Card) -> dict[str, Any]:
-    """The card object: the seed's fields in its order, ``fingerprint`` after ``exp_year``."""
+    """The card object: the API reference's fields in its order, ``fingerprint`` after ``exp_year``."""
     return {
         "id": record.id,
         "object": "card",
@@ -120,7 +120,7 @@ def deleted_customer(ident: str) -> dict[str, Any]:
 
 
 def deleted(ident: str) -> dict[str, Any]:
-    """What a DELETE answers: the seed's ``{"deleted": true, "id": ...}``."""
+    """What a DELETE answers: the API reference's ``{"deleted": true, "id": ...}``."""
     return {"deleted": True, "id": ident}
 
 

@@ -159,7 +159,7 @@ def test_card_field_order() -> None:
 
 
 def test_card_values_match_the_seed_example() -> None:
-    """The seed's card, plus the one field the fake adds."""
+    """The API reference's card, plus the one field the fake adds."""
     seed = {**CUSTOMER["sources"]["data"][0], "id": CARD, "customer": CUS}
     assert render.card(seed_card()) == {**seed, "fingerprint": "Xt5EWLLDS7FJjR1c"}
 
