@@ -111,7 +111,7 @@ TEST_TOKENS: dict[str, str] = {
     "tok_chargeDeclinedProcessingError": "4000000000000119",
 }
 
-#: The number behind a token the fake did not issue: the seed example's Visa 4242.
+#: The number behind a token the fake did not issue: the API reference's example Visa 4242.
 DEFAULT_NUMBER = "4242424242424242"
 
 _PREFIXES: tuple[tuple[str, tuple[range, ...]], ...] = (
