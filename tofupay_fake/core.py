@@ -155,7 +155,6 @@ class Core:
             if after is not None:
                 trigger = after.trigger()
                 if isinstance(trigger, InjectedException):
-                    trigger.delay = delay
                     status, payload = self._injected(trigger, raise_exceptions, delay)
                     if status == 0:
                         self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
