@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
@@ -146,6 +146,15 @@ class EventLog(Sequence[dict[str, Any]]):
         """The JSON of every event as it is now, in a list of its own (safe while others record)."""
         with self._lock:
             return list(self._settle())
+
+    def texts(self) -> list[str]:
+        """The JSON text of every event, oldest first, in a list of its own."""
+        return self._snapshot()
+
+    def load(self, texts: Iterable[str]) -> None:
+        """Append events given as JSON text (a server resuming its state file); no listener hears them."""
+        with self._lock:
+            self._settle().extend(texts)
 
     def subscribe(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(event_json)`` for each event recorded from now on.

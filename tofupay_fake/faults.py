@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from . import messages
 from .errors import TofupayError
@@ -200,6 +201,33 @@ class FaultQueue:
     def pending(self) -> list[dict[str, object]]:
         """The queued faults in the order they will apply, as the control API lists them."""
         return [fault.describe() for fault in self._faults]
+
+    def state(self) -> dict[str, Any]:
+        """The queued faults and the latency rules as JSON (what a server's state file keeps);
+        a fault given as an exception class only exists in process and is left out."""
+        return {
+            "faults": [f.describe() for f in self._faults if not isinstance(f.error, type)],
+            "latency": [
+                [method, path, seconds] for (method, path), seconds in self._latency.items()
+            ],
+        }
+
+    def load(self, state: Any) -> None:
+        """Add what :meth:`state` gave; ValueError or TypeError when it is not such a state."""
+        for fault in state["faults"]:
+            for name in ("method", "path"):
+                if not isinstance(fault[name], (str, type(None))):
+                    raise TypeError(f"a fault's {name} is {fault[name]!r}")
+            self.add(
+                fault["error"],
+                method=fault["method"],
+                path=fault["path"],
+                times=fault["times"],
+                when=fault["when"],
+                delay=fault["delay"],
+            )
+        for method, path, seconds in state["latency"]:
+            self.set_latency(seconds, method, path)
 
     def clear(self) -> None:
         """Forget every queued fault and latency rule."""

@@ -127,19 +127,22 @@ class Snapshot:
     def to_json(self) -> str:
         """The snapshot as JSON text (``"format": "tofupay-fake/1"``); the same world, the same text."""
         if self._json is None:
-            document = {
-                "format": FORMAT,
-                "seed": self.seed,
-                "clock": _clock_json(self.clock),
-                "ids": {
-                    "sequence": self.sequence,
-                    "streams": {p: _state_text(self.streams[p]) for p in sorted(self.streams)},
-                },
-                "accounts": [_account_json(state) for state in self.accounts],
-                "tokens": [_token_json(self.tokens[t]) for t in sorted(self.tokens)],
-            }
-            self._json = json.dumps(document, separators=(",", ":"))
+            self._json = json.dumps(self.document(), separators=(",", ":"))
         return self._json
+
+    def document(self) -> dict[str, Any]:
+        """The snapshot as the JSON document :meth:`to_json` writes (new dicts, the caller's)."""
+        return {
+            "format": FORMAT,
+            "seed": self.seed,
+            "clock": clock_json(self.clock),
+            "ids": {
+                "sequence": self.sequence,
+                "streams": {p: state_text(self.streams[p]) for p in sorted(self.streams)},
+            },
+            "accounts": [_account_json(state) for state in self.accounts],
+            "tokens": [token_json(self.tokens[t]) for t in sorted(self.tokens)],
+        }
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Snapshot:
@@ -152,6 +155,11 @@ class Snapshot:
             raise ValueError(
                 f"not a tofupay-fake snapshot: the JSON does not parse ({exc})"
             ) from None
+        return cls.from_document(document)
+
+    @classmethod
+    def from_document(cls, document: Any) -> Snapshot:
+        """A snapshot from :meth:`document`'s JSON document; ValueError naming the first problem."""
         if not isinstance(document, dict) or "format" not in document:
             raise ValueError('not a tofupay-fake snapshot: no "format" field at the top')
         if document["format"] != FORMAT:
@@ -159,23 +167,27 @@ class Snapshot:
                 f"unknown snapshot format {document['format']!r}: this version of tofupay-fake "
                 f"reads {FORMAT!r}"
             )
-        reader = _Reader()
-        snapshot = reader.snapshot(document)
-        snapshot._json = None
-        return snapshot
+        return _Reader().snapshot(document)
 
 
 # -- writing ------------------------------------------------------------------
 
 
-def _state_text(state: tuple[Any, ...]) -> str:
+def state_text(state: tuple[Any, ...]) -> str:
+    """An id stream's state (``random.Random.getstate()``) as base64 text."""
     version, words, gauss = state
     if version != 3 or gauss is not None or len(words) != _STATE_WORDS:  # pragma: no cover
         raise ValueError("unexpected random state")
     return base64.b64encode(struct.pack(f">{_STATE_WORDS}I", *words)).decode("ascii")
 
 
-def _clock_json(clock: ClockState) -> dict[str, Any]:
+def stream_state(text: Any, where: str) -> tuple[Any, ...]:
+    """An id stream's state from :func:`state_text`'s text; ValueError naming ``where``."""
+    return _Reader().stream(text, where)
+
+
+def clock_json(clock: ClockState) -> dict[str, Any]:
+    """A clock's state as a snapshot document holds it."""
     if clock.now is not None:
         return {"mode": "frozen", "start": clock.start, "tick": clock.tick, "now": clock.now}
     return {"mode": "wall", "start": clock.start, "tick": clock.tick, "offset": clock.offset}
@@ -207,21 +219,29 @@ def _record(record: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     return found
 
 
+def customer_json(customer: Customer) -> dict[str, Any]:
+    """One customer as a snapshot document holds it (its cards inside, oldest first)."""
+    fields = _record(customer, ("cards",))
+    fields["cards"] = [_record(card) for card in customer.cards.values()]
+    return fields
+
+
+def saved_json(key: str, saved: SavedResponse) -> dict[str, Any]:
+    """One idempotent answer as a snapshot document holds it."""
+    return {"key": key, **_record(saved)}
+
+
 def _account_json(state: AccountState) -> dict[str, Any]:
-    customers = []
-    for customer in state.order:
-        fields = _record(customer, ("cards",))
-        fields["cards"] = [_record(card) for card in customer.cards.values()]
-        customers.append(fields)
     return {
         "api_key": state.api_key,
-        "customers": customers,
+        "customers": [customer_json(customer) for customer in state.order],
         "deleted": sorted(state.deleted),
-        "idempotency": [{"key": key, **_record(saved)} for key, saved in state.idempotency.items()],
+        "idempotency": [saved_json(key, saved) for key, saved in state.idempotency.items()],
     }
 
 
-def _token_json(token: Token) -> dict[str, Any]:
+def token_json(token: Token) -> dict[str, Any]:
+    """One token as a snapshot document holds it."""
     fields = _record(token, ("card",))
     fields["card"] = _record(token.card)
     return fields

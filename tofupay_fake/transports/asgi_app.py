@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from importlib.resources import files
 from typing import Any
 from urllib.parse import quote
@@ -42,8 +42,9 @@ _CORS_PREFLIGHT = [
 ]
 #: Control calls that may take a while (seeding up to 10,000 customers, loading fixtures,
 #: saving or restoring a world): answered from a worker thread while the event loop serves
-#: other clients (the core's lock keeps them one at a time). Not with a journal (``--state``),
-#: which must be written on the event loop's thread in the order the requests ran.
+#: other clients (the core's lock keeps them one at a time). Not when the server keeps its
+#: state (``--state``): each request's change is then kept on the event loop's thread, one
+#: request at a time.
 SLOW_CONTROL = frozenset(
     {
         ("POST", "/_fake/customers"),
@@ -84,9 +85,8 @@ class App:
         self.guard = Guard(allowed_origins, allowed_hosts)
         self._openapi: bytes | None = None
         #: ``serve --state``: called once a request is handled, before it is answered, with
-        #: (kind "api" or "control", method, path, query, headers, body, status).
-        self.journal: Callable[[str, str, str, str, Mapping[str, str], bytes, int], None] | None
-        self.journal = None
+        #: (kind "api" or "control", method, status).
+        self.keep_state: Callable[[str, str, int], None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -137,12 +137,12 @@ class App:
                 await _respond(send, 204, [*cors, *_CONTROL_PREFLIGHT], b"")
                 return
             args = (self.fake, method, path, query, headers, body)
-            if self.journal is None and (method, path) in SLOW_CONTROL:
+            if self.keep_state is None and (method, path) in SLOW_CONTROL:
                 status, content = await asyncio.to_thread(_control_answer, *args)
-            else:  # a journal is written on this thread, in the order requests ran
+            else:  # a kept state is written on this thread, one request at a time
                 status, content = _control_answer(*args)
-                if self.journal is not None:
-                    self.journal("control", method, path, query, headers, body, status)
+                if self.keep_state is not None:
+                    self.keep_state("control", method, status)
             await _respond(send, status, [*_JSON, *cors], content)
         elif method == "OPTIONS" and path in CORS_PATHS:
             await _respond(send, 204, _CORS_PREFLIGHT, b"")
@@ -182,8 +182,8 @@ class App:
         """The core's answer, on this thread unless the core is busy (a seeding call holds it):
         then from a worker thread, so the event loop goes on serving other clients."""
         lock = self.fake._lock
-        if self.journal is not None:
-            return self._answer(request)  # the journal's order is the order requests ran
+        if self.keep_state is not None:
+            return self._answer(request)  # each request's change is kept before the next runs
         if lock.acquire(blocking=False):
             try:
                 return self._answer(request)
@@ -192,13 +192,12 @@ class App:
         return await asyncio.to_thread(self._answer, request)
 
     def _answer(self, request: Request) -> Response:
-        """The core's answer, journaled first when the server keeps its state."""
+        """The core's answer, its change kept first when the server keeps its state."""
         try:
             return self.fake.respond(request, raise_exceptions=False)
         finally:
-            if self.journal is not None:  # durable before the client has its answer
-                method, path, query, headers, body = request
-                self.journal("api", method, path, query, headers, body, 0)
+            if self.keep_state is not None:  # durable before the client has its answer
+                self.keep_state("api", request.method, 0)
 
     def openapi(self) -> bytes:
         """The OpenAPI 3.1 document shipped in the package."""

@@ -209,14 +209,17 @@ def serve(args: argparse.Namespace) -> int:
         strict_tokens=args.strict_tokens,
         history=args.history or None,
     )
-    problem = _load_fixtures(fake, args.fixtures or (), args.fixtures_keys or args.api_keys)
+    resuming = state is not None and state.has_state
+    problem = None
+    if not resuming:  # a resumed state holds what its first start loaded
+        problem = _load_fixtures(fake, args.fixtures or (), args.fixtures_keys or args.api_keys)
+    if problem is None and state is not None:
+        problem = _resume(fake, state, args)
     if problem is not None:  # loaded before webhooks are wired: a world, not news
         sock.close()
         if state is not None:
             state.close()
         return _fail(problem)
-    if state is not None:
-        _resume(fake, state, args)
     on_shutdown = None
     if args.webhook_url:
         try:
@@ -237,16 +240,18 @@ def serve(args: argparse.Namespace) -> int:
         ],
     )
     if state is not None:
-        app.journal = _journal(fake, state)
+        app.keep_state = _keep_state(state)
     server = _server(app, args.log_level, ready)
-    with contextlib.closing(sock):
+    with contextlib.closing(sock), contextlib.ExitStack() as stack:
+        if state is not None:
+            stack.callback(state.close)  # folds the changes into the base: a quick next start
         server.run(sockets=[sock])
     return 0
 
 
 def _startup_settings(args: argparse.Namespace, state: Any) -> None:
     """A state file's first start keeps the options (and fixture documents) that shape the
-    fake; a restart takes them from the file, so the journal replays onto the same fake."""
+    fake; a restart takes them from the file, so the state resumes on the same fake."""
     import json
 
     names = ("seed", "clock", "api_keys", "strict_tokens", "fixtures", "fixtures_keys")
@@ -273,31 +278,37 @@ def _startup_settings(args: argparse.Namespace, state: Any) -> None:
         setattr(args, name, stored[name])
 
 
-def _resume(fake: FakeTofupay, state: Any, args: argparse.Namespace) -> None:
-    """Save a new file's start-up settings, or replay an existing file's journal."""
-    from .. import control
+def _resume(fake: FakeTofupay, state: Any, args: argparse.Namespace) -> str | None:
+    """Save a new file's start-up settings, or resume an existing file's state; what went
+    wrong, else None."""
+    from ..persistence import StateError
 
     if state.startup is None:
         names = ("seed", "clock", "api_keys", "strict_tokens", "fixtures", "fixtures_keys")
         state.save_startup({name: getattr(args, name) for name in names})
-        return
-    count = state.replay(fake, control.handle)
-    if count:
-        print(f"tofupay-fake: resumed {args.state} ({count} requests replayed)", file=sys.stderr)
+    resumed = state.has_state
+    try:
+        applied = state.resume(fake)
+    except StateError as exc:
+        return f"--state: {exc}"
+    if resumed:
+        print(
+            f"tofupay-fake: resumed {args.state} ({len(fake.customers())} customers, "
+            f"{applied} changes since its last base)",
+            file=sys.stderr,
+        )
+    return None
 
 
-def _journal(fake: FakeTofupay, state: Any) -> Any:
-    """The app's hook: journal a request (committed) before its answer is sent."""
-    from ..persistence import is_journaled
+def _keep_state(state: Any) -> Any:
+    """The app's hook: keep what a request changed (committed) before its answer is sent."""
+    from ..persistence import is_kept
 
-    def journal(
-        kind: str, method: str, path: str, query: str, headers: Any, body: bytes, status: int
-    ) -> None:
-        if is_journaled(kind, method, status):
-            wall = None if fake.clock.source is None else fake.clock.source()
-            state.record(kind, method, path, query, headers, body, wall)
+    def keep(kind: str, method: str, status: int) -> None:
+        if is_kept(kind, method, status):
+            state.commit()
 
-    return journal
+    return keep
 
 
 def _load_fixtures(
