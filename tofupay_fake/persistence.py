@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -389,11 +391,13 @@ def _records_change(
     """``{key: record's JSON}`` for each record added or changed, ``{key: None}`` for each gone."""
     if before is now:
         return {}
-    changed = {
-        key: as_json(key, record) for key, record in now.items() if before.get(key) is not record
-    }
-    for key in before.keys() - now.keys():
-        changed[key] = None
+    # Each record against the one ``before`` held under its key, compared in C (map, compress):
+    # a world of 10,000 customers costs a fraction of a millisecond a write.
+    changed_keys = compress(now, map(is_not, now.values(), map(before.get, now)))
+    changed = {key: as_json(key, now[key]) for key in changed_keys}
+    if len(before) + len(changed) != len(now):  # some were removed
+        for key in before.keys() - now.keys():
+            changed[key] = None
     return changed
 
 
