@@ -177,6 +177,19 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def freeze_time(when: str) -> Any:
+    """freezegun's ``freeze_time(when)``, with event loops left on the real clock.
+
+    Loops run in threads beside the tests (the session's ``server`` among them): a timer
+    one of them set while ``time.monotonic`` was frozen, decades ahead, would never fire
+    and its thread would never stop. ``ignore`` covers the moment freezegun has patched
+    the modules but not yet the loops.
+    """
+    import freezegun
+
+    return freezegun.freeze_time(when, real_asyncio=True, ignore=["asyncio"])
+
+
 def error_of(response: httpx.Response) -> dict[str, Any]:
     """The ``error`` object of an error response (asserting it is JSON with one)."""
     assert response.headers["content-type"] == "application/json"

@@ -50,3 +50,5 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+        if self._thread.is_alive():  # no thread left behind: a stuck loop is a failure
+            raise RuntimeError("the test server's thread did not stop")

@@ -6,12 +6,11 @@ import calendar
 import time
 from typing import Any
 
-import freezegun
 import pytest
 
 from tests.api.conftest import MakeApi
 from tests.api.helpers import START, assert_error, create, ok
-from tests.conftest import Api
+from tests.conftest import Api, freeze_time
 from tofupay_fake import FakeTofupay
 from tofupay_fake.clock import Clock
 
@@ -139,7 +138,7 @@ def make_api(api_with: MakeApi) -> MakeApi:
 
 
 def test_wall_clock_follows_freezegun(make_api: MakeApi) -> None:
-    with freezegun.freeze_time("2030-05-01 12:00:00"):
+    with freeze_time("2030-05-01 12:00:00"):
         fake, api = make_api(clock=time.time)
         assert not fake.clock.frozen
         assert fake.clock.now() == FROZEN_2030
@@ -157,13 +156,13 @@ def test_wall_clock_follows_freezegun(make_api: MakeApi) -> None:
 
 def test_wall_clock_made_before_freezing_reads_the_patched_time(make_api: MakeApi) -> None:
     fake, api = make_api(clock=time.time)
-    with freezegun.freeze_time("2030-05-01 12:00:00"):
+    with freeze_time("2030-05-01 12:00:00"):
         assert create(api)["created"] == FROZEN_2030
     assert fake.clock.now() != FROZEN_2030
 
 
 def test_advancing_a_wall_clock_adds_an_offset(make_api: MakeApi) -> None:
-    with freezegun.freeze_time("2030-05-01 12:00:00") as frozen:
+    with freeze_time("2030-05-01 12:00:00") as frozen:
         fake, api = make_api(clock=time.time)
         assert fake.clock.advance(3600) == FROZEN_2030 + 3600
         assert create(api)["created"] == FROZEN_2030 + 3600

@@ -7,9 +7,9 @@ import math
 import time
 from typing import Any
 
-import freezegun
 import pytest
 
+from tests.conftest import freeze_time
 from tofupay_fake import FakeTofupay
 from tofupay_fake.clock import MAX_TIME, Clock, as_clock, parse_clock, unix_time
 from tofupay_fake.resources import cards
@@ -46,7 +46,7 @@ def test_accepted_values(value: Any, expected: int) -> None:
 def test_wall_reads_time_time_so_freezegun_applies(value: str) -> None:
     clock = parse_clock(value)
     assert not clock.frozen
-    with freezegun.freeze_time("2030-05-01 12:00:00"):
+    with freeze_time("2030-05-01 12:00:00"):
         assert clock.now() == calendar.timegm((2030, 5, 1, 12, 0, 0))
 
 
@@ -135,7 +135,7 @@ def test_set_moves_the_clock_either_way() -> None:
 
 
 def test_set_on_a_wall_clock_shifts_it_and_time_keeps_running() -> None:
-    with freezegun.freeze_time("2030-05-01 12:00:00") as frozen:
+    with freeze_time("2030-05-01 12:00:00") as frozen:
         clock = Clock(source=time.time)
         assert clock.set("2026-01-15") == JAN_15_2026
         frozen.tick(10)
