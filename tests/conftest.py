@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import ssl
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -149,24 +150,65 @@ def api(request: pytest.FixtureRequest, fake: FakeTofupay) -> Iterator[Api]:
 
 #: Where an httpx exception class injected by ``fail_next`` reaches the test as itself.
 HTTPX_IN_PROCESS = ("sync", "async")
+#: Long mode runs every row of a truth table over every transport.
+LONG = os.environ.get("TOFUPAY_LONG") == "1"
+TRANSPORT_FIXTURES = ("api", "api_with")
 
 
+def transport_of(item: pytest.Item) -> str | None:
+    """The transport an API scenario item runs over, or None for other items."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    for name in TRANSPORT_FIXTURES:
+        if name in callspec.params:
+            return str(callspec.params[name])
+    return None
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m: a row rotates over the transports left
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run ``@pytest.mark.in_process`` tests over httpx's in-process clients only."""
-    kept, dropped = [], []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        transport = None
-        if callspec is not None:
-            transport = callspec.params.get("api", callspec.params.get("api_with"))
-        elsewhere = transport is not None and transport not in HTTPX_IN_PROCESS
-        if elsewhere and item.get_closest_marker("in_process") is not None:
-            dropped.append(item)
-        else:
-            kept.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
+    """``in_process`` tests run over httpx's in-process clients only; each row of a
+    ``truth_table`` test runs over one transport (every one in long mode)."""
+    kept = [item for item in items if in_process_allows(item)]
+    if not LONG:
+        kept = one_transport_a_row(kept)
+    if len(kept) < len(items):
+        chosen = set(kept)
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
         items[:] = kept
+
+
+def in_process_allows(item: pytest.Item) -> bool:
+    """False for an ``in_process`` item over a transport other than httpx's in-process ones."""
+    transport = transport_of(item)
+    elsewhere = transport is not None and transport not in HTTPX_IN_PROCESS
+    return not (elsewhere and item.get_closest_marker("in_process") is not None)
+
+
+def one_transport_a_row(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with one item of each ``truth_table`` row: row ``i`` of a test keeps the
+    item over the ``i``-th (mod ``n``) of the ``n`` transports it has, in TRANSPORTS order.
+
+    A row is one test function with the same values of every parameter but the
+    transport. Decided from the collection alone, so every run and every xdist worker
+    keeps the same items.
+    """
+    rows: dict[tuple[str, tuple[tuple[str, int], ...]], list[pytest.Item]] = {}
+    for item in items:
+        if transport_of(item) is not None and item.get_closest_marker("truth_table"):
+            params = item.callspec.params  # type: ignore[attr-defined]
+            # A row's items share its parameter objects (within this process).
+            row = tuple((n, id(v)) for n, v in params.items() if n not in TRANSPORT_FIXTURES)
+            rows.setdefault((item.nodeid.split("[")[0], row), []).append(item)
+    dropped: set[pytest.Item] = set()
+    place: dict[str, int] = {}
+    for (test, _), row in rows.items():
+        index = place.get(test, 0)
+        place[test] = index + 1
+        row.sort(key=lambda item: TRANSPORTS.index(str(transport_of(item))))
+        dropped.update(row[: index % len(row)], row[index % len(row) + 1 :])
+    return [item for item in items if item not in dropped]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -174,6 +216,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "in_process: the scenario raises an httpx exception into the client, so it runs "
         "over httpx's in-process clients only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "truth_table: a table of inputs and expected answers (the rules live in the core, "
+        "the transports carry bytes): row i of the test runs over one transport, the i-th "
+        "(mod 8) of TRANSPORTS, so each row runs once and every transport gets rows; "
+        "TOFUPAY_LONG=1 runs every row over every transport",
     )
 
 

@@ -95,6 +95,7 @@ def test_test_token_table_is_the_documented_one() -> None:
     assert set(TEST_TOKENS) == set(TOKEN_CARDS) | DECLINING
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("param", ["source", "card"])
 @pytest.mark.parametrize(
     ("token", "expected"),
@@ -292,6 +293,7 @@ def test_list_leaves_deleted_customers_out(api: Api) -> None:
     assert list_ids(api, starting_after=c) == ([a], False)
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("query", "indexes"),
     [

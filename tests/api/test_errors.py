@@ -48,6 +48,7 @@ TOO_LARGE = "This value must be less than or equal to 100."
 # -- 401 ---------------------------------------------------------------------------
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("authorization", "message"),
     [
@@ -100,6 +101,7 @@ def test_authentication_comes_before_params_and_body_checks(api: Api) -> None:
     assert_error(response, 401, "authentication_error", PUBLISHABLE)
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("key", "auth", "message"),
     [
@@ -126,6 +128,7 @@ def test_allow_list_must_be_a_list_not_one_key() -> None:
 # -- 404 ---------------------------------------------------------------------------
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("method", "path", "shown"),
     [
@@ -148,6 +151,7 @@ def test_unrecognized_url(api: Api, method: str, path: str, shown: str) -> None:
     assert_error(response, 404, IRE, f"Unrecognized request URL ({method}: {shown}).")
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 @pytest.mark.parametrize(
     "ident", ["cus_doesnotexist00", "nonsense", "card_15g9tMLdZh7jQOUqZKKlKMIr"]
@@ -167,6 +171,7 @@ def test_deleted_customer_cannot_be_changed(api: Api, method: str) -> None:
     assert_error(response, 404, IRE, f"No such customer: {ident}", "id")
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("cursor", ["starting_after", "ending_before"])
 @pytest.mark.parametrize("which", ["unknown", "other-account", "deleted"])
 def test_unknown_cursor(api: Api, cursor: str, which: str) -> None:
@@ -271,6 +276,7 @@ BAD_REQUESTS = [
 ]  # fmt: skip
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(("method", "path", "data", "message", "param"), BAD_REQUESTS)
 def test_bad_request(
     api: Api, method: str, path: str, data: Any, message: str, param: str | None
@@ -304,6 +310,7 @@ def assert_nothing_changed(api: Api, customers: list[dict[str, Any]]) -> None:
     assert create(api)["created"] == START + objects
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("content_type", "body", "message"),
     [
@@ -391,6 +398,7 @@ DECLINES = [
 ]
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(("token", "message", "code", "decline_code", "param"), DECLINES)
 @pytest.mark.parametrize("name", ["source", "card"])
 @pytest.mark.parametrize("path", ["/v1/customers", "/v1/customers/{id}"])

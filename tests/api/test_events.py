@@ -223,6 +223,7 @@ FAILING = [
 ]  # fmt: skip
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(("method", "where", "data", "status"), FAILING)
 def test_failed_requests_record_nothing(
     api: Api, fake: FakeTofupay, method: str, where: str, data: Any, status: int

@@ -72,6 +72,7 @@ def test_named_faults(
     assert statuses(fake) == [status, 200]
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("status", "type_"),
     [
@@ -310,6 +311,7 @@ def test_reset_clears_queued_faults(api: Api, fake: FakeTofupay) -> None:
 # -- bad arguments -------------------------------------------------------------------
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("error", "kwargs", "exception", "match"),
     [

@@ -43,6 +43,7 @@ def test_anywhere_else_a_publishable_key_is_refused(api: Api, method: str, path:
     assert error_of(response) == {"type": "authentication_error", "message": NOT_ALLOWED}
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("key", ["pk_test_", "pk_test_has-dash", "pk_prod_abc123", "pk_test_ab cd"])
 def test_a_malformed_publishable_key_is_a_401(api: Api, key: str) -> None:
     response = api.post("/v1/tokens", key=None, data={**CARD, "key": key})

@@ -84,6 +84,7 @@ def test_card_dictionary_gives_the_full_card_object(api: Api, prefix: str, where
     assert ok(api.get(sources_path(customer, card["id"]))) == card
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("number", "fields", "checks"),
     [
@@ -139,6 +140,7 @@ ATTACHING = [
 ]  # fmt: skip
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(("number", "brand", "funding"), ATTACHING)
 def test_test_number_attaches_with_its_brand_and_funding(
     api: Api, number: str, brand: str, funding: str
@@ -175,6 +177,7 @@ def assert_nothing_made(api: Api, fake: FakeTofupay) -> None:
     assert create(api)["created"] == START
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("decline", DECLINES, ids=[row[0] for row in DECLINES])
 @pytest.mark.parametrize("prefix", ["card", "source"])
 def test_declining_number_creates_no_customer(
@@ -186,6 +189,7 @@ def test_declining_number_creates_no_customer(
     assert_nothing_made(api, fake)
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(("fields", "error"), INVALID)
 @pytest.mark.parametrize("prefix", ["card", "source"])
 def test_invalid_card_dictionary_is_a_402_and_creates_nothing(
@@ -197,6 +201,7 @@ def test_invalid_card_dictionary_is_a_402_and_creates_nothing(
     assert_nothing_made(api, fake)
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("missing", ["number", "exp_month", "exp_year"])
 def test_card_dictionary_without_a_required_field_is_a_400(api: Api, missing: str) -> None:
     data = card_form("source")
@@ -294,6 +299,7 @@ def test_update_card_fields_and_metadata(api: Api) -> None:
     assert ok(api.get(f"/v1/customers/{customer}"))["sources"]["data"] == [ok(api.get(path))]
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("data", "error"),
     [({"exp_month": "13"}, MONTH), ({"exp_month": "x"}, MONTH), ({"exp_year": "2014"}, YEAR), ({"exp_year": "99"}, YEAR)],

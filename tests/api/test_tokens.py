@@ -137,6 +137,7 @@ INVALID = [
 ]
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(("fields", "error"), INVALID)
 def test_create_token_with_an_invalid_card_is_a_402(
     api: Api, fake: FakeTofupay, fields: dict[str, str], error: tuple[str, str, str]
@@ -185,6 +186,7 @@ DECLINES = [
 ]  # fmt: skip
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize("decline", DECLINES, ids=[row[0] for row in DECLINES])
 @pytest.mark.parametrize("where", WHERE)
 def test_token_of_a_declining_number_declines_when_attached(
