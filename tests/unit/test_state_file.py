@@ -170,14 +170,20 @@ def test_writes_are_folded_into_a_new_base(
     assert picture(resumed(kill(state), seed=4)) == picture(fake)
 
 
-def test_closing_folds_the_changes_and_a_restart_applies_none(tmp_path: Path) -> None:
+def four_writes_kept(path: Path) -> tuple[FakeTofupay, StateFile]:
+    """A fake kept in ``path`` after four creates, none folded into the base yet."""
     fake = FakeTofupay()
-    state = StateFile(tmp_path / "s.db")
+    state = StateFile(path)
     state.resume(fake)
     for _ in range(4):
         call(fake, "POST", "/v1/customers")
         state.commit()
     assert len(state) == 4
+    return fake, state
+
+
+def test_closing_folds_the_changes_and_a_restart_applies_none(tmp_path: Path) -> None:
+    _, state = four_writes_kept(tmp_path / "s.db")
     state.close()
     with StateFile(tmp_path / "s.db") as again:
         assert len(again) == 0
@@ -185,12 +191,7 @@ def test_closing_folds_the_changes_and_a_restart_applies_none(tmp_path: Path) ->
 
 
 def test_changes_left_by_a_killed_server_are_applied(tmp_path: Path) -> None:
-    fake = FakeTofupay()
-    state = StateFile(tmp_path / "s.db")
-    state.resume(fake)
-    for _ in range(4):
-        call(fake, "POST", "/v1/customers")
-        state.commit()
+    fake, state = four_writes_kept(tmp_path / "s.db")
     kill(state)
     with StateFile(tmp_path / "s.db") as again:
         copy = FakeTofupay()
