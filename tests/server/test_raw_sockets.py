@@ -195,6 +195,14 @@ def test_two_pipelined_requests_are_answered_in_order(served: Served) -> None:
     assert json.loads(second[2])["total_count"] == 1
 
 
+def read_fast(sock: socket.socket) -> None:
+    """Open the receive window again after a small ``SO_RCVBUF``: the window stays
+    clamped below one loopback segment, so the rest would trickle in at ~40 KB/s."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    if hasattr(socket, "TCP_WINDOW_CLAMP"):  # Linux
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP, 1 << 20)
+
+
 def test_a_slow_reader_gets_a_large_answer_whole_while_others_are_answered(
     served: Served,
 ) -> None:
@@ -211,6 +219,7 @@ def test_a_slow_reader_gets_a_large_answer_whole_while_others_are_answered(
             chunks.append(sock.recv(1024))  # a little at a time
             if len(chunks) % 16 == 0:
                 assert answered(served) == 200  # the slow reader holds up nobody
+        read_fast(sock)
         rest = sock.makefile("rb")
         head, _, start = b"".join(chunks).partition(b"\r\n\r\n")
         length = next(
