@@ -195,9 +195,6 @@ class FaultQueue:
     def __bool__(self) -> bool:
         return bool(self._faults) or bool(self._latency)
 
-    def __len__(self) -> int:
-        return sum(fault.remaining for fault in self._faults)
-
     def pending(self) -> list[dict[str, object]]:
         """The queued faults in the order they will apply, as the control API lists them."""
         return [fault.describe() for fault in self._faults]
