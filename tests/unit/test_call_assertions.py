@@ -191,3 +191,29 @@ def test_a_recorded_call_shows_its_headers_with_the_key_masked() -> None:
     assert headers != pairs
     assert repr(headers) == f"MaskedHeaders({shown!r})"
     assert KEY not in repr(headers)
+
+
+def test_a_recorded_call_gives_copies_a_test_may_change() -> None:
+    fake = FakeTofupay(seed=0)
+    fake.handle(
+        "POST",
+        "/v1/customers",
+        headers=FORM,
+        body=b"email=a@b.co&metadata[plan]=pro&expand[]=default_source",
+    )
+    call = fake.calls.last
+    params = call.params
+    params["metadata"]["plan"] = "free"
+    params["expand"].append("x")
+    params["email"] = "changed"
+    response = call.response
+    response["metadata"]["plan"] = "free"
+    response["email"] = "changed"
+    assert call.params == {
+        "email": "a@b.co",
+        "metadata": {"plan": "pro"},
+        "expand": ["default_source"],
+    }
+    assert (call.response["email"], call.response["metadata"]) == ("a@b.co", {"plan": "pro"})
+    assert call.params is not call.params
+    fake.assert_called("POST", "/v1/customers", params={"metadata": {"plan": "pro"}})

@@ -1,0 +1,133 @@
+"""The exact 400/402/404 the API answers for bad params, through ``FakeTofupay.handle``:
+its message and the param it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tofupay_fake import FakeTofupay, messages
+
+KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/x-www-form-urlencoded"}
+
+
+class World:
+    """A fake with one customer (``{cus}``) holding one card (``{card}``)."""
+
+    def __init__(self) -> None:
+        self.fake = FakeTofupay(seed=0)
+        status, customer = self.send("POST", "/v1/customers", "source=tok_visa&email=a@b.co")
+        assert status == 200, customer
+        self.names = {"cus": customer["id"], "card": customer["default_source"]}
+
+    def send(
+        self, method: str, path: str, body: str = "", query: str = ""
+    ) -> tuple[int, dict[str, Any]]:
+        answer = self.fake.handle(method, path, query=query, headers=HEADERS, body=body.encode())
+        return answer.status_code, answer.json()
+
+    def path(self, template: str) -> str:
+        return template.format(**self.names)
+
+
+CARD = "/v1/customers/{cus}/sources/{card}"
+SOURCES = "/v1/customers/{cus}/sources"
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "body", "query", "status", "message", "param"),
+    [
+        pytest.param(
+            "POST", CARD, "name[]=x", "", 400, 'Invalid string: ["x"]', "name", id="card-name"
+        ),
+        pytest.param(
+            "POST",
+            CARD,
+            "address_city[a]=x",
+            "",
+            400,
+            'Invalid string: {"a":"x"}',
+            "address_city",
+            id="card-address",
+        ),
+        pytest.param(
+            "GET",
+            SOURCES,
+            "",
+            "object=",
+            400,
+            messages.CANNOT_UNSET.format(name="object"),
+            "object",
+            id="sources-object-empty",
+        ),
+        pytest.param(
+            "GET",
+            SOURCES,
+            "",
+            "object=x",
+            400,
+            messages.INVALID_SOURCE_OBJECT.format(value="x"),
+            "object",
+            id="sources-object-unknown",
+        ),
+        pytest.param(
+            "GET",
+            "/v1/customers/{cus}/subscriptions",
+            "",
+            "ending_before=sub_1",
+            404,
+            messages.NO_SUCH_SUBSCRIPTION.format(id="sub_1"),
+            "ending_before",
+            id="subscription-cursor",
+        ),
+        pytest.param(
+            "POST",
+            "/v1/customers",
+            "nickname]=x",
+            "",
+            400,
+            messages.UNKNOWN_PARAMETER.format(name="nickname]"),
+            "nickname]",
+            id="name-ending-in-a-bracket",
+        ),
+        pytest.param(
+            "POST",
+            "/v1/customers",
+            "metadata%5Ba%5Bb%5D%5D=1",
+            "",
+            400,
+            messages.METADATA_KEY_BRACKETS.format(key="a[b]"),
+            "metadata",
+            id="metadata-key-with-brackets",
+        ),
+    ],
+)
+def test_a_bad_param_gets_its_documented_error(
+    method: str,
+    template: str,
+    body: str,
+    query: str,
+    status: int,
+    message: str,
+    param: str,
+) -> None:
+    world = World()
+    answer = world.send(method, world.path(template), body, query)
+    assert answer == (
+        status,
+        {"error": {"type": "invalid_request_error", "message": message, "param": param}},
+    )
+
+
+@pytest.mark.parametrize("wanted", ["card", "bank_account"])
+def test_a_customer_s_sources_by_object(wanted: str) -> None:
+    world = World()
+    status, listed = world.send("GET", world.path(SOURCES), query=f"object={wanted}")
+    assert status == 200
+    assert [card["id"] for card in listed["data"]] == (
+        [world.names["card"]] if wanted == "card" else []
+    )
+    assert listed["has_more"] is False
+    assert "total_count" not in listed
