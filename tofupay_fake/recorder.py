@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, cast, overload
 
 from .auth import mask_authorization, mask_key
 
@@ -68,6 +69,7 @@ class RecordedCall:
     api_key: str | None = field(compare=False)
     idempotency_key: str | None
     status_code: int
+    #: Given as the object or as the JSON text the client got (parsed when read).
     response: dict[str, Any] = field(repr=False)
     request_id: str = field(repr=False, default="")
 
@@ -98,12 +100,14 @@ def _copied(name: str) -> property:
 
     What a call holds is also what an idempotent replay answers and what the
     events of that request show; a test that changes what it read changes
-    only its copy. Copied when read, so recording a call costs no copy.
+    only its copy. Copied when read, so recording a call costs no copy; a
+    response kept as the JSON text the client got is parsed when read.
     """
     slot = "_" + name
 
     def get(self: RecordedCall) -> Any:
-        return _copy(self.__dict__[slot])
+        kept = self.__dict__[slot]
+        return json.loads(kept) if type(kept) is str else _copy(kept)
 
     def put(self: RecordedCall, value: Any) -> None:  # the dataclass's __init__ only
         self.__dict__[slot] = value
@@ -122,6 +126,33 @@ def _params_of(call: RecordedCall) -> dict[str, Any]:
 
 
 _new_object = object.__new__
+
+#: A call as :meth:`CallLog.add` keeps it until the log is first read: (method, path,
+#: params, headers, api_key, idempotency_key, status_code, response, request_id).
+_Parts = tuple[
+    str, str, dict[str, Any], Mapping[str, str], "str | None", "str | None", int, Any, str
+]
+
+
+def _made(parts: _Parts) -> RecordedCall:
+    """The :class:`RecordedCall` of ``parts``, made as the dataclass would make it.
+
+    Without its frozen ``__init__``'s one ``object.__setattr__`` per field.
+    """
+    method, path, params, headers, api_key, idempotency_key, status, response, request_id = parts
+    call = _new_object(RecordedCall)
+    call.__dict__.update(
+        method=method,
+        path=path,
+        _params=params,
+        headers=MaskedHeaders(headers),
+        api_key=api_key,
+        idempotency_key=idempotency_key,
+        status_code=status,
+        _response=response,
+        request_id=request_id,
+    )
+    return call
 
 
 def path_matches(pattern: str, path: str) -> bool:
@@ -165,23 +196,45 @@ def _form(value: Any) -> Any:
 
 
 class CallLog(Sequence[RecordedCall]):
-    """The calls a fake answered, oldest first."""
+    """The calls a fake answered, oldest first.
+
+    A call recorded by :meth:`add` is kept as its parts (a tuple) and made a
+    :class:`RecordedCall` when the log is first read: a test that never looks
+    at its calls does not pay for them.
+    """
 
     def __init__(
         self, calls: list[RecordedCall] | None = None, *, limit: int | None = None
     ) -> None:
         """``limit``: keep only the newest calls (server mode, so memory stays flat)."""
-        self._calls: list[RecordedCall] | deque[RecordedCall] = (
+        kept: list[RecordedCall] | deque[RecordedCall] = (
             (calls if calls is not None else []) if limit is None else deque(calls or (), limit)
         )
+        self._calls = cast("list[RecordedCall | _Parts] | deque[RecordedCall | _Parts]", kept)
+        #: How many of the newest entries may still be parts (see :meth:`_made_calls`).
+        self._unmade = 0
         #: Held to record a call and to copy the calls for a read: a read made while
         #: other threads record sees the calls of one moment.
         self._lock = threading.Lock()
 
+    def _made_calls(self) -> list[RecordedCall] | deque[RecordedCall]:
+        """The calls, every one a :class:`RecordedCall` (those kept as parts made now).
+
+        Called under the lock.
+        """
+        calls = self._calls
+        if self._unmade:
+            for index in range(max(len(calls) - self._unmade, 0), len(calls)):
+                entry = calls[index]
+                if type(entry) is tuple:
+                    calls[index] = _made(entry)
+            self._unmade = 0
+        return cast("list[RecordedCall] | deque[RecordedCall]", calls)
+
     def _snapshot(self) -> list[RecordedCall]:
         """The calls as they are now (a list of their own)."""
         with self._lock:
-            return list(self._calls)
+            return list(self._made_calls())
 
     @overload
     def __getitem__(self, index: int) -> RecordedCall: ...
@@ -191,7 +244,7 @@ class CallLog(Sequence[RecordedCall]):
         if isinstance(index, slice):
             return self._snapshot()[index]
         with self._lock:
-            return self._calls[index]
+            return self._made_calls()[index]
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -217,13 +270,14 @@ class CallLog(Sequence[RecordedCall]):
         """The newest call; ``AssertionError`` when there is none."""
         with self._lock:
             if self._calls:
-                return self._calls[-1]
+                return self._made_calls()[-1]
         raise AssertionError("No calls were made to the Tofupay fake.")
 
     def append(self, call: RecordedCall) -> None:
         """Record one call (the fake does this)."""
         with self._lock:
             self._calls.append(call)
+            self._unmade += 1  # so that the parts before it are still made
 
     def add(
         self,
@@ -233,33 +287,35 @@ class CallLog(Sequence[RecordedCall]):
         headers: Mapping[str, str],
         api_key: str | None,
         status_code: int,
-        response: dict[str, Any],
+        response: dict[str, Any] | str,
         request_id: str,
     ) -> None:
         """Record one call from its parts: :meth:`append` of the :class:`RecordedCall`.
 
-        Made as the dataclass would make it, without its frozen ``__init__``'s
-        one ``object.__setattr__`` per field (this runs on every request).
+        ``response``: the body, or the JSON text the client got (kept as it is,
+        parsed when read). The call is made when the log is first read (this
+        runs on every request).
         """
-        call = _new_object(RecordedCall)
-        call.__dict__.update(
-            method=method,
-            path=path,
-            _params=params,
-            headers=MaskedHeaders(headers),
-            api_key=api_key,
-            idempotency_key=headers.get("idempotency-key"),
-            status_code=status_code,
-            _response=response,
-            request_id=request_id,
+        parts: _Parts = (
+            method,
+            path,
+            params,
+            headers,
+            api_key,
+            headers.get("idempotency-key"),
+            status_code,
+            response,
+            request_id,
         )
         with self._lock:
-            self._calls.append(call)
+            self._calls.append(parts)
+            self._unmade += 1
 
     def clear(self) -> None:
         """Forget every call."""
         with self._lock:
             self._calls.clear()
+            self._unmade = 0
 
     def filter(
         self,
