@@ -3,7 +3,8 @@
 Before a route that writes runs, the fake keeps the customer's field values
 and the cards it has (a copy of their ids, and the fields of the one card the
 route names); afterwards it compares them with the records. Only the objects
-an event shows are rendered, once, at the end of the request.
+an event shows are rendered, once, at the end of the request (a customer's
+JSON text is the one its answer just made).
 """
 
 from __future__ import annotations
@@ -41,20 +42,33 @@ class Before(NamedTuple):
     cards: dict[str, Card]
     #: The card the request names (``/sources/{card}``), if any.
     named: str | None = None
+    #: The customer's JSON text as it was, if one was kept (what a deletion's event shows).
+    text: str | None = None
 
 
 def _values(customer: Customer) -> tuple[Any, ...]:
-    return tuple(
-        dict(value) if isinstance(value := getattr(customer, name), dict) else value
-        for name in CUSTOMER_FIELDS
+    """The values of :data:`CUSTOMER_FIELDS` (the metadata copied)."""
+    return (
+        customer.description,
+        customer.email,
+        customer.delinquent,
+        dict(customer.metadata),
+        customer.account_balance,
+        customer.currency,
+        customer.default_source,
     )
 
 
-def before(customer: Customer | None, named: str | None = None) -> Before | None:
-    """What ``customer`` holds now (None for no customer); ``named``: the card the route names."""
+def before(
+    customer: Customer | None, named: str | None = None, text: str | None = None
+) -> Before | None:
+    """What ``customer`` holds now (None for no customer); ``named``: the card the route names.
+
+    ``text``: the customer's JSON text now, if the caller has it.
+    """
     if customer is None:
         return None
-    return Before(customer, _values(customer), dict(customer.cards), named)
+    return Before(customer, _values(customer), dict(customer.cards), named, text)
 
 
 def _card_changes(was: Before, now: Customer) -> tuple[list[str], list[str], list[str]] | None:
@@ -83,63 +97,52 @@ def _card_changes(was: Before, now: Customer) -> tuple[list[str], list[str], lis
     return created, updated, deleted
 
 
-def changes(
-    was: Before | None,
-    now: Customer | None,
-    rendered: dict[str, Any] | None = None,
-    text: str | None = None,
-) -> list[Change]:
+def changes(was: Before | None, now: Customer | None, texts: render.Texts) -> list[Change]:
     """The events between a customer's records before a request and ``now`` (None: gone).
 
-    ``rendered`` and ``text``: ``now`` as the API shows it and its JSON, when
-    the request already made them (the answer to a create or an update), so
-    that the events reuse them.
+    The customer objects are JSON texts from ``texts`` (the answer to a
+    create or an update just made them); a deleted customer's is the one
+    ``was`` kept, else made now (a deletion leaves the record as it was).
     """
     if now is None:
         if was is None:
             return []
-        return [("customer.deleted", render.customer(was.customer), None)]
-    if rendered is None:
-        rendered = render.customer(now)
-        text = None
-    shown_customer: dict[str, Any] | str = rendered if text is None else text
-    shown = {card["id"]: card for card in rendered["sources"]["data"]}
-
-    def card_object(card: Card) -> dict[str, Any]:
-        found = shown.get(card.id)
-        return found if found is not None else render.card(card)
-
+        gone = was.text if was.text is not None else render.customer_json(was.customer)
+        return [("customer.deleted", gone, None)]
     found: list[Change] = []
-    old_cards = {} if was is None else was.cards
     if was is None:
-        found.append(("customer.created", shown_customer, None))
-    quick = None if was is None else _card_changes(was, now)
-    if quick is None:  # every card, in order
-        created = [card_id for card_id in now.cards if card_id not in old_cards]
-        updated = [
-            card_id
-            for card_id, card in now.cards.items()
-            if card_id in old_cards and card is not old_cards[card_id]
-        ]
-        deleted = [card_id for card_id in old_cards if card_id not in now.cards]
-    else:
-        created, updated, deleted = quick
-    # Cards added by a request come after those it had, so updates come first in list order.
-    for card_id in updated:  # replaced by an update
-        old, new = render.card(old_cards[card_id]), card_object(now.cards[card_id])
-        changed = {key: value for key, value in old.items() if new.get(key) != value}
-        if changed:
-            found.append(("customer.source.updated", new, changed))
-    for card_id in created:
-        found.append(("customer.source.created", card_object(now.cards[card_id]), None))
-    for card_id in deleted:
-        found.append(("customer.source.deleted", render.card(old_cards[card_id]), None))
-    if was is not None:
-        previous = {
-            name: old
-            for name, old, new in zip(CUSTOMER_FIELDS, was.fields, _values(now), strict=True)
-            if old != new
-        }
-        if previous:
-            found.append(("customer.updated", shown_customer, previous))
+        found.append(("customer.created", texts.customer(now), None))
+        for card in now.cards.values():
+            found.append(("customer.source.created", render.card(card), None))
+        return found
+    old_cards = was.cards
+    if old_cards or now.cards:
+        quick = _card_changes(was, now)
+        if quick is None:  # every card, in order
+            created = [card_id for card_id in now.cards if card_id not in old_cards]
+            updated = [
+                card_id
+                for card_id, card in now.cards.items()
+                if card_id in old_cards and card is not old_cards[card_id]
+            ]
+            deleted = [card_id for card_id in old_cards if card_id not in now.cards]
+        else:
+            created, updated, deleted = quick
+        # Cards added by a request come after those it had, so updates come first in list order.
+        for card_id in updated:  # replaced by an update
+            old, new = render.card(old_cards[card_id]), render.card(now.cards[card_id])
+            changed = {key: value for key, value in old.items() if new.get(key) != value}
+            if changed:
+                found.append(("customer.source.updated", new, changed))
+        for card_id in created:
+            found.append(("customer.source.created", render.card(now.cards[card_id]), None))
+        for card_id in deleted:
+            found.append(("customer.source.deleted", render.card(old_cards[card_id]), None))
+    previous = {
+        name: old
+        for name, old, new in zip(CUSTOMER_FIELDS, was.fields, _values(now), strict=True)
+        if old != new
+    }
+    if previous:
+        found.append(("customer.updated", texts.customer(now), previous))
     return found

@@ -9,6 +9,7 @@ themselves (see :class:`tofupay_fake.fake.FakeTofupay`).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import threading
@@ -74,6 +75,8 @@ class Core:
         self.strict_tokens = strict_tokens
         self._ids = IdFactory(seed)
         self._store = Store()
+        #: Customers' JSON texts, kept until a request may write the customer (see render.Texts).
+        self._texts = render.Texts()
         self._env = Env(self._store, self._ids, self.clock, strict_tokens)
         self._calls = CallLog(limit=history)
         self._events = EventLog(limit=history)
@@ -125,7 +128,6 @@ class Core:
             api_key: str | None = None
             decoded: params.Params = {}
             replayed = False
-            text: str | None = None  # the body's JSON, once encoded
             delay = 0.0
             fault = after = None
             if self._faults:
@@ -140,31 +142,30 @@ class Core:
                     api_key, decoded = _as_sent(method, query, headers, body)
                     raise fault.trigger()
                 check_body_size(body)
-                api_key, decoded, status, payload, text, replayed = self._answer(
+                api_key, decoded, status, answer, replayed = self._answer(
                     method, raw_path, path, query, headers, body
                 )
             except TofupayError as error:
-                status, payload = error.status, error.body()
+                status, answer = error.status, error.body()
                 if api_key is None:  # refused before the key was checked: record it as sent
                     api_key = _as_sent(method, "", headers, b"")[0]
             except InjectedException as injected:
-                status, payload = self._injected(injected, raise_exceptions, delay)
+                status, answer = self._injected(injected, raise_exceptions, delay)
                 if status == 0:
                     self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
                     raise injected from None
             if after is not None:
                 trigger = after.trigger()
                 if isinstance(trigger, InjectedException):
-                    status, payload = self._injected(trigger, raise_exceptions, delay)
+                    status, answer = self._injected(trigger, raise_exceptions, delay)
                     if status == 0:
                         self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
                         raise trigger
                 else:
-                    status, payload = trigger.status, trigger.body()
-                text, replayed = None, False
-            self._calls.add(method, path, decoded, headers, api_key, status, payload, request_id)
-            if text is None:
-                text = render.dumps(payload)
+                    status, answer = trigger.status, trigger.body()
+                replayed = False
+            text = answer if isinstance(answer, str) else render.dumps(answer)
+            self._calls.add(method, path, decoded, headers, api_key, status, text, request_id)
             return Response(status, _headers(status, request_id, replayed), text.encode(), delay)
 
     @staticmethod
@@ -189,10 +190,10 @@ class Core:
         headers: Headers,
         body: bytes,
         held: list[HeldEvent] | None = None,
-    ) -> tuple[str | None, params.Params, int, dict[str, Any], str | None, bool]:
+    ) -> tuple[str | None, params.Params, int, routes.Body, bool]:
         """Authenticate, route, decode once, replay or run the handler, record events.
 
-        Returns (api key, params, status, body, its JSON or None, replayed).
+        Returns (api key, params, status, the body or its JSON text, replayed).
         ``held``: a seeding request's events go there instead (see :meth:`_seeding_answer`).
         """
         authorization = headers.get("authorization")
@@ -240,9 +241,9 @@ class Core:
             signature = idempotency.signature(method, path, pairs, query, body)
             saved = idempotency.replay(account, idem, signature)
             if saved is not None:
-                return key, saved.params, saved.status, saved.payload, None, True
+                return key, saved.params, saved.status, saved.payload, True
         decoded: params.Params = {}
-        text: str | None = None
+        answer: routes.Body
         try:
             if problem is not None:
                 raise problem
@@ -252,22 +253,24 @@ class Core:
             was = None
             if route.writes and "id" in args:
                 account.own(args["id"])
-                was = changes.before(account.customers.get(args["id"]), args.get("card"))
-            status, payload = route.handler(routes.Context(account, self._env), args, decoded)
-            text = render.dumps(payload)
+                current = account.customers.get(args["id"])
+                if current is not None:  # its kept text is about to go stale
+                    was = changes.before(current, args.get("card"), self._texts.forget(current))
+            context = routes.Context(account, self._env, self._texts)
+            status, answer = route.handler(context, args, decoded)
             if route.writes:
-                customer_id = args.get("id") or payload["id"]
-                self._record_changes(
-                    account, was, customer_id, held=held, payload=payload, text=text
-                )
+                customer_id = args.get("id") or context.created
+                assert customer_id is not None
+                self._record_changes(account, was, customer_id, held=held)
         except TofupayError as error:
-            status, payload = error.status, error.body()
+            status, answer = error.status, error.body()
         if form_key is not None:
             decoded = {**decoded, "key": auth.mask_key(form_key)}
         if idem:
+            payload = answer if isinstance(answer, dict) else json.loads(answer)
             idempotency.save(account, idem, signature, decoded, status, payload)
         self._store.keep(account)  # a new key's account is kept once it holds something
-        return key, decoded, status, payload, text, False
+        return key, decoded, status, answer, False
 
     def _record_changes(
         self,
@@ -277,25 +280,14 @@ class Core:
         *,
         seeded: bool = False,
         held: list[HeldEvent] | None = None,
-        payload: dict[str, Any] | None = None,
-        text: str | None = None,
     ) -> None:
         """Record an event per change a request (or a seeding helper) made to one customer.
 
         With ``held``, the events are kept there instead, to be recorded later.
-        ``payload`` and ``text``: the request's answer and its JSON, reused as
-        the customer object when the answer is that customer as events show it.
+        The customer objects are the texts :attr:`_texts` keeps (an answer just made them).
         """
         now = account.customers.get(customer_id)
-        if (
-            payload is None
-            or now is None
-            or payload.get("object") != "customer"
-            or payload.get("id") != customer_id
-            or isinstance(payload.get("default_source"), dict)  # expanded: not as events show it
-        ):
-            payload = text = None
-        for change in changes.changes(was, now, payload, text):
+        for change in changes.changes(was, now, self._texts):
             if held is not None:
                 held.append((self.clock.now(), account.livemode, change, account.api_key))
                 continue
@@ -320,12 +312,12 @@ class Core:
             try:
                 check_body_size(body)
                 path = routes.decode_path(raw_path)
-                *_, status, payload, text, _ = self._answer(
+                *_, status, answer, _ = self._answer(
                     method, raw_path, path, query, headers, body, held=held
                 )
             except TofupayError as error:
-                status, payload, text = error.status, error.body(), None
-            return status, text if text is not None else render.dumps(payload)
+                status, answer = error.status, error.body()
+            return status, answer if isinstance(answer, str) else render.dumps(answer)
 
     def _record_held(self, held: list[HeldEvent]) -> None:
         """Record the events of seeding requests, as seeded (never delivered to webhooks)."""
@@ -576,6 +568,7 @@ class Core:
         """Back to a new fake's state: no accounts, no calls, ids and clock from the start."""
         with self._lock:
             self._store.clear()
+            self._texts.clear()
             self._calls.clear()
             self._events.clear()
             self._faults.clear()

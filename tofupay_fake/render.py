@@ -1,4 +1,9 @@
-"""Store records -> API JSON dicts, in the API reference's field order; expand."""
+"""Store records -> API JSON dicts, in the API reference's field order; expand.
+
+The hot path answers with JSON text instead: :func:`customer_json` builds a
+customer's text directly (the same text ``dumps(customer(record))`` gives)
+and :class:`Texts` keeps it until the fake is about to write that customer.
+"""
 
 from __future__ import annotations
 
@@ -114,6 +119,81 @@ def customer(record: Customer, expand: Collection[str] = ()) -> dict[str, Any]:
     }
 
 
+_BOOLEANS = {False: "false", True: "true"}
+
+
+def _string(value: str | None) -> str:
+    """A JSON string or ``null``, as ``dumps`` writes it."""
+    return "null" if value is None else encode_basestring(value)
+
+
+def customer_json(record: Customer) -> str:
+    """The JSON text of ``customer(record)``: exactly ``dumps(customer(record))``, built directly.
+
+    Fields in :func:`customer`'s order, with ``dumps``'s separators; only the
+    metadata and the shown cards go through the encoder.
+    """
+    ident = encode_basestring(record.id)
+    base = '"/v1/customers/' + ident[1:-1]  # the url strings, as ``dumps`` writes them
+    cards = record.cards
+    count = len(cards)
+    shown = (
+        [dumps(card(c)) for c in islice(reversed(cards.values()), EMBEDDED_LIST_LIMIT)]
+        if count
+        else []
+    )
+    metadata = dumps(record.metadata) if record.metadata else "{}"
+    return (
+        f'{{"object": "customer", "created": {record.created}, "id": {ident}, '
+        f'"livemode": {_BOOLEANS[record.livemode]}, "description": {_string(record.description)}, '
+        f'"email": {_string(record.email)}, "delinquent": {_BOOLEANS[record.delinquent]}, '
+        f'"metadata": {metadata}, "subscriptions": {{"object": "list", "total_count": 0, '
+        f'"has_more": false, "url": {base}/subscriptions", "data": []}}, "discount": null, '
+        f'"account_balance": {record.account_balance}, "currency": {_string(record.currency)}, '
+        f'"sources": {{"object": "list", "total_count": {count}, '
+        f'"has_more": {_BOOLEANS[count > len(shown)]}, "url": {base}/sources", '
+        f'"data": [{", ".join(shown)}]}}, "default_source": {_string(record.default_source)}}}'
+    )
+
+
+class Texts:
+    """Customers' JSON texts (:func:`customer_json`), each kept until its customer is written.
+
+    A text is kept with the record it was made from and reused only for that
+    very record: a restore or a fork brings other records under the same
+    ids. Records change in place, so the fake calls :meth:`forget` before a
+    request that may write a customer runs (and a text is never kept for
+    longer than that). At most ``limit`` texts are kept, the oldest dropped.
+    """
+
+    __slots__ = ("_kept", "limit")
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._kept: dict[str, tuple[Customer, str]] = {}
+
+    def customer(self, record: Customer) -> str:
+        """``customer_json(record)``, kept for the next time."""
+        kept = self._kept.get(record.id)
+        if kept is not None and kept[0] is record:
+            return kept[1]
+        text = customer_json(record)
+        if len(self._kept) >= self.limit:
+            del self._kept[next(iter(self._kept))]
+        self._kept[record.id] = (record, text)
+        return text
+
+    def forget(self, record: Customer) -> str | None:
+        """Drop the text kept for ``record``'s id (a request is about to write it); return
+        it if it was ``record``'s."""
+        kept = self._kept.pop(record.id, None)
+        return kept[1] if kept is not None and kept[0] is record else None
+
+    def clear(self) -> None:
+        """Drop every text."""
+        self._kept.clear()
+
+
 def deleted_customer(ident: str) -> dict[str, Any]:
     """What retrieving a deleted customer answers."""
     return {"id": ident, "object": "customer", "deleted": True}
@@ -122,6 +202,11 @@ def deleted_customer(ident: str) -> dict[str, Any]:
 def deleted(ident: str) -> dict[str, Any]:
     """What a DELETE answers: the API reference's ``{"deleted": true, "id": ...}``."""
     return {"deleted": True, "id": ident}
+
+
+def deleted_json(ident: str) -> str:
+    """The JSON text of :func:`deleted`."""
+    return f'{{"deleted": true, "id": {encode_basestring(ident)}}}'
 
 
 def list_object(
@@ -133,6 +218,15 @@ def list_object(
         body["total_count"] = page.total_count
     body["data"] = data
     return body
+
+
+def list_json(url: str, page: Page[Any], data: list[str], include_total: bool) -> str:
+    """The JSON text of :func:`list_object` whose ``data`` items are given as JSON texts."""
+    total = f'"total_count": {page.total_count}, ' if include_total else ""
+    return (
+        f'{{"object": "list", "url": {encode_basestring(url)}, '
+        f'"has_more": {_BOOLEANS[page.has_more]}, {total}"data": [{", ".join(data)}]}}'
+    )
 
 
 def token(record: Token, token_card: Card) -> dict[str, Any]:

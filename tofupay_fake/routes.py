@@ -13,15 +13,22 @@ from .params import Params
 from .resources import Env, cards, customers, metadata, sources, tokens
 from .store import Account, Customer, Token
 
-Answer = tuple[int, dict[str, Any]]
+#: An answer's body: the JSON object, or its JSON text (what the hot paths make).
+Body = dict[str, Any] | str
+Answer = tuple[int, Body]
 
 
 @dataclass(slots=True)
 class Context:
-    """One request's account and the fake's ids, clock and options."""
+    """One request's account; the fake's ids, clock and options; its customers' texts.
+
+    ``created``: the id of the customer the request made (set by the create route).
+    """
 
     account: Account
     env: Env
+    texts: render.Texts
+    created: str | None = None
 
 
 Handler = Callable[[Context, Mapping[str, str], Params], Answer]
@@ -93,32 +100,42 @@ _CUSTOMER_EXPAND = frozenset({"default_source"})
 _LIST_EXPAND = frozenset({"data.default_source"})
 
 
+def _shown(ctx: Context, customer: Customer, expand: set[str]) -> Body:
+    """A customer as an answer: its kept text, or the object when something is expanded."""
+    return render.customer(customer, expand) if expand else ctx.texts.customer(customer)
+
+
 def create_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
     expand = _expand(raw, _CUSTOMER_EXPAND)
-    return 200, render.customer(customers.create(ctx.account, raw, ctx.env), expand)
+    customer = customers.create(ctx.account, raw, ctx.env)
+    ctx.created = customer.id
+    return 200, _shown(ctx, customer, expand)
 
 
 def retrieve_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
     expand = _expand(raw, _CUSTOMER_EXPAND)
     if customers.is_deleted(ctx.account, args["id"]):
         return 200, render.deleted_customer(args["id"])
-    return 200, render.customer(customers.get(ctx.account, args["id"]), expand)
+    return 200, _shown(ctx, customers.get(ctx.account, args["id"]), expand)
 
 
 def update_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
     expand = _expand(raw, _CUSTOMER_EXPAND)
-    return 200, render.customer(customers.update(ctx.account, args["id"], raw, ctx.env), expand)
+    return 200, _shown(ctx, customers.update(ctx.account, args["id"], raw, ctx.env), expand)
 
 
 def delete_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    return 200, render.deleted(customers.delete(ctx.account, args["id"]))
+    return 200, render.deleted_json(customers.delete(ctx.account, args["id"]))
 
 
 def list_customers(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
     expand = {name.removeprefix("data.") for name in _expand(raw, _LIST_EXPAND)}
     page = customers.list_page(ctx.account, raw)
-    data = [render.customer(customer, expand) for customer in page.items]
-    return 200, render.list_object("/v1/customers", page, data, "include" in raw)
+    if expand:
+        data = [render.customer(customer, expand) for customer in page.items]
+        return 200, render.list_object("/v1/customers", page, data, "include" in raw)
+    texts = [ctx.texts.customer(customer) for customer in page.items]
+    return 200, render.list_json("/v1/customers", page, texts, "include" in raw)
 
 
 def _customer(ctx: Context, args: Mapping[str, str]) -> Customer:
