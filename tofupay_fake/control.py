@@ -81,22 +81,7 @@ def events(fake: FakeTofupay, fields: params.Params) -> Answer:
 def faults(fake: FakeTofupay, fields: params.Params) -> Answer:
     """The queued faults in the order they apply, each with the times it has left."""
     params.check_known(fields, ())
-    pending = getattr(fake._faults, "pending", None)
-    if callable(pending):
-        return 200, {"object": "list", "data": pending()}
-    queued = list(getattr(fake._faults, "_faults", ()))
-    data = [
-        {
-            "error": _fault_name(fault.error),
-            "method": fault.method,
-            "path": fault.path,
-            "times": fault.remaining,
-            "when": getattr(fault, "when", "before"),
-            "delay": getattr(fault, "delay", 0.0),
-        }
-        for fault in queued
-    ]
-    return 200, {"object": "list", "data": data}
+    return 200, {"object": "list", "data": fake._faults.pending()}
 
 
 def list_customers(fake: FakeTofupay, fields: params.Params) -> Answer:
@@ -125,15 +110,6 @@ def list_customers(fake: FakeTofupay, fields: params.Params) -> Answer:
 def _customer_matches(customer: Mapping[str, Any], query: str) -> bool:
     email = customer.get("email") or ""
     return query in str(customer["id"]).lower() or query in str(email).lower()
-
-
-def _fault_name(error: object) -> str | int:
-    """A fault's error as the dashboard shows it: its name, status or exception class."""
-    if isinstance(error, type):
-        return error.__name__
-    if isinstance(error, (str, int)):
-        return error
-    return str(error)
 
 
 def _method_filter(fields: params.Params) -> str | None:
