@@ -1,0 +1,75 @@
+"""``tofupay-fake serve`` refuses bad option values before it serves: exit 1, one clear line.
+
+These command lines end before anything listens, so they run ``main`` in this
+process (the console script's entry point) and read what it printed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tofupay_fake.transports.cli import main
+from tofupay_fake.transports.serving import INSTALL_HINT
+
+KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
+BAD_KEY = (
+    "{what} {key!r} is not a Tofupay secret key: a key is 'sk_test_' or 'sk_live_' followed "
+    "by letters and digits only (e.g. sk_test_4eC39HqLyjWDarjtT1zdp7dc)."
+)
+
+
+def serve(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Run ``tofupay-fake serve --port 0 ARGS``: (exit status, stderr); nothing on stdout."""
+    status = main(["serve", "--port", "0", *args])
+    out, err = capsys.readouterr()
+    assert out == ""
+    return status, err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fixtures-key", KEY], "--fixtures-key is only used with --fixtures."),
+        (["--history", "-1"], "--history must be 0 (keep all) or more, got -1."),
+        (["--api-key", "pk_test_abc"], BAD_KEY.format(what="--api-key", key="pk_test_abc")),
+        (["--api-key", KEY, "--api-key", "sk_test_"],
+         BAD_KEY.format(what="--api-key", key="sk_test_")),
+        (["--fixtures", "world.json", "--fixtures-key", "whsec_abc"],
+         BAD_KEY.format(what="--fixtures-key", key="whsec_abc")),
+        (["--allow-origin", "localhost:3000"],
+         "--allow-origin: allowed_origins takes origins such as http://localhost:3000 (or *), "
+         "got 'localhost:3000'"),
+        (["--clock", "yesterday"],
+         "--clock: bad clock value 'yesterday': it is not a time. A clock is a Unix time (whole "
+         "seconds, 0 to 253402300799), an ISO date (2026-01-15, midnight UTC), an ISO datetime "
+         "(2026-01-15T10:00:00Z or with an offset such as +02:00), or 'wall'."),
+    ],
+    ids=["fixtures-key-alone", "negative-history", "publishable-api-key", "empty-api-key",
+         "fixtures-key-not-a-key", "origin-without-scheme", "clock-not-a-time"],
+)  # fmt: skip
+def test_a_bad_value_exits_1_naming_the_option(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert serve(capsys, *args) == (1, f"tofupay-fake: {message}\n")
+
+
+def test_a_good_clock_is_accepted_and_then_uvicorn_is_needed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the [server] extra were missing
+    for clock in ("2026-01-15", "2026-01-15T10:00:00Z", "1421056271", "wall"):
+        assert serve(capsys, "--clock", clock) == (1, f"tofupay-fake: {INSTALL_HINT}\n")
+
+
+def test_an_address_that_cannot_be_bound_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    # A link-local IPv6 address without its interface: the system refuses it (EINVAL, or
+    # EAFNOSUPPORT where IPv6 is off); the message carries the system's reason.
+    status, err = serve(capsys, "--host", "fe80::1")
+    assert status == 1
+    assert err.startswith("tofupay-fake: cannot listen on fe80::1:0: "), err
+    reason = err.removeprefix("tofupay-fake: cannot listen on fe80::1:0: ")
+    assert reason.endswith(".\n") and len(reason) > 3, err
+    assert "port is in use" not in reason and "not an address" not in reason
+    assert "Traceback" not in err
