@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.api_cards import ATTACHING, DECLINES
 from tests.browser.pages import PageServer, screenshot
@@ -64,8 +65,8 @@ CHECKOUT = """<!doctype html>
 """
 
 
-@pytest.fixture
-def shop() -> Iterator[tuple[FakeTofupay, str, str]]:
+@contextmanager
+def open_shop() -> Iterator[tuple[FakeTofupay, str, str]]:
     """The fake served at ``fake.url``, the shop's checkout page on another loopback port."""
     fake = FakeTofupay(seed=2015)
     try:
@@ -76,6 +77,27 @@ def shop() -> Iterator[tuple[FakeTofupay, str, str]]:
         fake.stop()
 
 
+@pytest.fixture
+def shop() -> Iterator[tuple[FakeTofupay, str, str]]:
+    with open_shop() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def checkout_tab(browser_context: BrowserContext) -> Iterator[tuple[Page, list[str]]]:
+    """One checkout page, loaded once, for a table of cards typed one after another;
+    with the JavaScript errors seen on it (each test asserts there are none)."""
+    with open_shop() as (_, _, checkout):
+        tab = browser_context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(checkout)
+        try:
+            yield tab, errors
+        finally:
+            tab.close()
+
+
 def pay(page: Page, number: str, *, cvc: str = "123", month: str = "12") -> dict[str, Any]:
     """Type a card into the checkout form, submit it, and return the callback's arguments."""
     page.get_by_label("Card number").fill(number)
@@ -84,8 +106,9 @@ def pay(page: Page, number: str, *, cvc: str = "123", month: str = "12") -> dict
     page.get_by_label("Year").fill(YEAR)
     page.get_by_label("Name on card").fill("Ada Lovelace")
     page.get_by_label("ZIP").fill("94107")
-    page.get_by_role("button", name="Pay").click()
     result = page.locator("#result")
+    page.evaluate("document.getElementById('result').textContent = ''")  # no earlier answer
+    page.get_by_role("button", name="Pay").click()
     expect(result).not_to_be_empty()
     answer: dict[str, Any] = json.loads(result.inner_text())
     return answer
@@ -175,16 +198,16 @@ def test_a_checkout_page_makes_tokens_at_the_fake_it_loaded_tofupay_js_from(
 
 @pytest.mark.parametrize("number", [*ATTACHING, *DECLINES])
 def test_every_test_card_number_tokenizes_with_its_brand(
-    page: Page, shop: tuple[FakeTofupay, str, str], number: str
+    checkout_tab: tuple[Page, list[str]], number: str
 ) -> None:
-    _, _, checkout = shop
-    page.goto(checkout)
+    page, errors = checkout_tab
     answer = pay(page, number, cvc="1234" if len(number) == 15 else "123")
     assert answer["status"] == 200, answer
     card = answer["response"]["card"]
     brand = ATTACHING[number][0] if number in ATTACHING else "Visa"
     assert (card["brand"], card["last4"]) == (brand, number[-4:])
     assert page.evaluate("n => Tofupay.card.cardType(n)", number) == brand
+    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def test_without_a_publishable_key_the_callback_gets_the_api_401(

@@ -24,7 +24,7 @@ LOADGEN = Path(__file__).with_name("loadgen.py")
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
 CONNECTIONS = 8
 #: Rounds per connection and load phase; a round is 5 or 6 requests.
-ROUNDS = 400 if LONG else 40
+ROUNDS = 400 if LONG else 20
 HISTORY = 1000
 
 
