@@ -83,7 +83,7 @@ def rss_kib(pid: int) -> int:
 
 
 #: Creates in the dead-receiver run: a short run always, the long one with TOFUPAY_LONG=1.
-CREATES = 20_000 if LONG else 600
+CREATES = 20_000 if LONG else 300
 
 
 def test_a_server_posting_to_a_dead_receiver_keeps_flat_memory() -> None:
