@@ -58,7 +58,7 @@ def new_protocol(loop: asyncio.AbstractEventLoop) -> ResponseHandler:
     """A fresh aiohttp connection protocol that will not be pooled."""
     protocol = ResponseHandler(loop=loop)
     force_close = getattr(protocol, "force_close", None)
-    if force_close is not None:
+    if force_close is not None:  # pragma: no branch - missing in aiohttp 3.11.0 only
         force_close()
     return protocol
 

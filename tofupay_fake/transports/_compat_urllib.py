@@ -48,11 +48,10 @@ def reason_of(status: int) -> str:
 
 
 def message_of(answer: Response) -> bytes:
-    """The HTTP/1.1 message a server sends for ``answer`` (``Content-Length`` added if missing)."""
+    """The HTTP/1.1 message a server sends for ``answer`` (its ``Content-Length`` added)."""
     lines = [f"HTTP/1.1 {answer.status_code} {reason_of(answer.status_code)}"]
     lines.extend(f"{name}: {value}" for name, value in answer.headers)
-    if answer.header("content-length") is None:
-        lines.append(f"Content-Length: {len(answer.content)}")
+    lines.append(f"Content-Length: {len(answer.content)}")  # the fake's answers carry none
     head = "\r\n".join(lines) + "\r\n\r\n"
     return head.encode("latin-1") + answer.content
 

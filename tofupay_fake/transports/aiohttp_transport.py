@@ -234,8 +234,7 @@ def _response_bytes(answer: Response, method: str) -> bytes:
         reason = "Unknown"
     lines = [f"HTTP/1.1 {answer.status_code} {reason}"]
     lines += [f"{name}: {value}" for name, value in answer.headers]
-    if answer.header("content-length") is None:
-        lines.append(f"Content-Length: {len(answer.content)}")
+    lines.append(f"Content-Length: {len(answer.content)}")  # the fake's answers carry none
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
     return head if method == "HEAD" else head + answer.content
 
