@@ -1,0 +1,60 @@
+"""Resource rules seen through ``FakeTofupay.handle`` and its helpers: who the email filter
+lists after updates and deletes, when a seeded token expires."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tofupay_fake import FakeTofupay
+
+KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def send(fake: FakeTofupay, method: str, path: str, body: str = "", query: str = "") -> Any:
+    answer = fake.handle(method, path, query=query, headers=HEADERS, body=body.encode())
+    assert answer.status_code == 200, answer.json()
+    return answer.json()
+
+
+def by_email(fake: FakeTofupay, email: str) -> list[str]:
+    listed = send(fake, "GET", "/v1/customers", query=f"email={email}&limit=100")
+    return [customer["id"] for customer in listed["data"]]
+
+
+def test_the_email_filter_follows_creates_updates_and_deletes() -> None:
+    fake = FakeTofupay(seed=0)
+    first = send(fake, "POST", "/v1/customers", "email=a@b.co")["id"]
+    second = send(fake, "POST", "/v1/customers", "email=a@b.co")["id"]
+    other = send(fake, "POST", "/v1/customers", "email=c@d.co")["id"]
+    assert by_email(fake, "a@b.co") == [second, first]
+    send(fake, "DELETE", f"/v1/customers/{first}")
+    assert by_email(fake, "a@b.co") == [second]
+    send(fake, "POST", f"/v1/customers/{second}", "email=c@d.co")
+    assert by_email(fake, "a@b.co") == []
+    assert by_email(fake, "c@d.co") == [other, second]  # newest first, by creation
+    send(fake, "POST", f"/v1/customers/{other}", "email=")
+    assert by_email(fake, "c@d.co") == [second]
+    send(fake, "DELETE", f"/v1/customers/{second}")
+    assert by_email(fake, "c@d.co") == []
+    send(fake, "DELETE", f"/v1/customers/{other}")  # no email: nothing to unlist
+    assert send(fake, "GET", "/v1/customers")["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("clock", "year"),
+    [
+        pytest.param("2026-12-02", 2027, id="next-year"),
+        pytest.param("9998-12-31", 9999, id="last-next-year"),
+        pytest.param("9999-06-01", 9999, id="no-year-after-9999"),
+    ],
+)
+def test_a_seeded_token_expires_next_year_by_the_clock_never_past_9999(
+    clock: str, year: int
+) -> None:
+    fake = FakeTofupay(seed=0, clock=clock)
+    token = fake.create_token()
+    card = send(fake, "GET", f"/v1/tokens/{token}")["card"]
+    assert (card["exp_month"], card["exp_year"]) == (12, year)
