@@ -121,10 +121,9 @@ def test_a_reference_that_nests_beyond_the_limit_is_refused_and_nothing_changes(
     assert str(caught.value) == "fixtures: step 2 ('deep'): params are nested too deeply"
     assert caught.value.step == "deep"
     assert fake.customers() == [] and list(fake.events) == []
-    request = {"headers": BEARER}
     assert (
-        fake.handle("POST", "/v1/customers", **request).content
-        == twin.handle("POST", "/v1/customers", **request).content
+        fake.handle("POST", "/v1/customers", headers=BEARER).content
+        == twin.handle("POST", "/v1/customers", headers=BEARER).content
     )
 
 
