@@ -39,7 +39,7 @@ def _mock_class() -> type[Any] | None:
         return None
     found = getattr(responses, "RequestsMock", None)
     if not isinstance(found, type) or not callable(getattr(found, "_on_request", None)):
-        return None  # another responses: leave it alone
+        return None  # pragma: no cover - another responses (none we support): leave it alone
     return found
 
 
