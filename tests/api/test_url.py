@@ -101,4 +101,4 @@ def test_the_fixture_stops_the_url_server(pytester: pytest.Pytester) -> None:
                 httpx.get(SEEN[0] + "/_fake/calls")
         """
     )
-    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    pytester.runpytest().assert_outcomes(passed=2)

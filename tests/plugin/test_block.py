@@ -41,7 +41,7 @@ def test_the_fixture_still_answers(tofupay):
 def test_block_stops_requests_that_no_fake_answers(pytester: pytest.Pytester) -> None:
     write_ini(pytester, "tofupay_block = true")
     pytester.makepyfile(TESTS)
-    pytester.runpytest_subprocess().assert_outcomes(passed=4)
+    pytester.runpytest().assert_outcomes(passed=4)
 
 
 def test_without_block_requests_go_to_the_network_as_usual(pytester: pytest.Pytester) -> None:
@@ -66,4 +66,4 @@ def test_without_block_requests_go_to_the_network_as_usual(pytester: pytest.Pyte
             assert seen == ["api.tofupay.com"]
         """
     )
-    pytester.runpytest_subprocess().assert_outcomes(passed=1)
+    pytester.runpytest().assert_outcomes(passed=1)
