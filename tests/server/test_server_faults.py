@@ -117,7 +117,10 @@ def test_sigterm_while_a_timeout_fault_holds_a_request_exits_0_promptly() -> Non
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        time.sleep(0.3)  # the request is held by now
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{server.url}/_fake/faults").json()["data"]:  # until the request
+            assert time.monotonic() < deadline, "the request never took the fault"
+            time.sleep(0.01)  # has taken the fault: it is held by now
         started = time.monotonic()
         assert server.stop(signal.SIGTERM) == 0
         assert time.monotonic() - started < 10  # a hang guard, not a timing assertion
