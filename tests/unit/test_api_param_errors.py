@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tofupay_fake import FakeTofupay, messages
+from tofupay_fake.errors import TofupayError
 
 KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/x-www-form-urlencoded"}
@@ -131,3 +132,56 @@ def test_a_customer_s_sources_by_object(wanted: str) -> None:
     )
     assert listed["has_more"] is False
     assert "total_count" not in listed
+
+
+@pytest.mark.parametrize(
+    ("month", "accepted"),
+    [
+        pytest.param("1", True, id="one-digit"),
+        pytest.param("01", True, id="leading-zero"),
+        pytest.param("12", True, id="december"),
+        pytest.param("012", False, id="three-digits"),
+        pytest.param("0", False, id="zero"),
+        pytest.param("13", False, id="thirteen"),
+        pytest.param("1a", False, id="not-digits"),
+    ],
+)
+def test_a_card_s_expiry_month_is_one_or_two_digits_from_1_to_12(
+    month: str, accepted: bool
+) -> None:
+    world = World()
+    body = f"source[number]=4242424242424242&source[exp_month]={month}&source[exp_year]=2030"
+    status, answer = world.send("POST", world.path(SOURCES), body)
+    if accepted:
+        assert (status, answer["exp_month"]) == (200, int(month))
+        return
+    assert (status, answer) == (
+        402,
+        {
+            "error": {
+                "type": "card_error",
+                "message": messages.INVALID_EXPIRY_MONTH,
+                "param": "exp_month",
+                "code": "invalid_expiry_month",
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize("new", ["source", "card"])
+def test_a_new_source_and_a_default_source_at_once_are_refused(new: str) -> None:
+    world = World()
+    body = f"default_source={world.names['card']}&{new}=tok_visa"
+    assert world.send("POST", world.path("/v1/customers/{cus}"), body) == (
+        400,
+        {"error": {"type": "invalid_request_error", "message": messages.SOURCE_AND_DEFAULT_SOURCE}},
+    )
+
+
+def test_a_seeded_metadata_key_with_a_bracket_is_named_in_the_error() -> None:
+    fake = FakeTofupay(seed=0)
+    with pytest.raises(TofupayError) as info:
+        fake.add_customer(KEY, metadata={"plan": "pro", "a[b": "1"})
+    assert (info.value.status, info.value.param) == (400, "metadata")
+    assert info.value.message == messages.METADATA_KEY_BRACKETS.format(key="a[b")
+    assert fake.customers(KEY) == []
