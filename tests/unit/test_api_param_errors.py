@@ -35,6 +35,7 @@ class World:
 
 CARD = "/v1/customers/{cus}/sources/{card}"
 SOURCES = "/v1/customers/{cus}/sources"
+CARD_DICT = "{0}[number]=4242424242424242&{0}[exp_month]=12&{0}[exp_year]=2030"
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,26 @@ SOURCES = "/v1/customers/{cus}/sources"
             'Invalid string: {"a":"x"}',
             "address_city",
             id="card-address",
+        ),
+        pytest.param(
+            "POST",
+            "/v1/tokens",
+            f"{CARD_DICT.format('card')}&card[name][]=x",
+            "",
+            400,
+            'Invalid string: ["x"]',
+            "card[name]",
+            id="token-card-name",
+        ),
+        pytest.param(
+            "POST",
+            "/v1/customers",
+            f"{CARD_DICT.format('source')}&source[address_zip][a]=1",
+            "",
+            400,
+            'Invalid string: {"a":"1"}',
+            "source[address_zip]",
+            id="source-dictionary-address",
         ),
         pytest.param(
             "GET",
