@@ -160,3 +160,16 @@ def test_a_request_while_the_fake_is_held_is_answered_from_a_worker_thread(app: 
 def test_allowed_names_must_be_non_empty_strings() -> None:
     with pytest.raises(TypeError, match="allowed_hosts takes non-empty strings, got ' '"):
         make_app(FakeTofupay(), allowed_hosts=["fake.internal", " "])
+
+
+def test_a_snapshot_larger_than_the_limit_is_refused_unread(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tofupay_fake import control
+
+    monkeypatch.setattr(control, "MAX_SNAPSHOT_BYTES", 64)  # the 256 MiB limit, made small
+    headers = {"host": "127.0.0.1:12111", "content-type": "application/json"}
+    refused = call(app, http_scope("POST", "/_fake/snapshot", headers), b"{" + b" " * 64 + b"}")
+    assert refused.status == 413
+    assert refused.body["error"]["type"] == "invalid_request_error"
+    assert "64" in refused.body["error"]["message"]
