@@ -383,6 +383,7 @@ def _server_error(api: Api, fake: FakeTofupay) -> httpx.Response:
 Scenario = Callable[[Api, FakeTofupay], httpx.Response]
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("scenario", "status", "type_", "message"),
     [

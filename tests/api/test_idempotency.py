@@ -253,6 +253,7 @@ def test_a_401_or_unknown_url_is_not_saved(api: Api, fake: FakeTofupay) -> None:
 # -- the same key for another request ------------------------------------------------
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("path", "data"),
     [

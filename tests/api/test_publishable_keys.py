@@ -33,6 +33,7 @@ def test_the_form_field_key_is_taken_and_recorded_masked(api: Api, fake: FakeTof
     assert ok(api.post("/v1/customers", key=SECRET, data={"source": token["id"]}))["id"]
 
 
+@pytest.mark.truth_table
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", "/v1/customers"), ("POST", "/v1/customers"), ("GET", "/v1/tokens/tok_x")],
