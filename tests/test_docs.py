@@ -65,7 +65,7 @@ def test_the_docs_examples_pass(pytester: pytest.Pytester) -> None:
                 files[f"test_docs_{stem}_{index}"] = f"# docs/{name}\n{block}"
             count += tests
     pytester.makepyfile(**files)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=count)
 
 
