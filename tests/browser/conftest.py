@@ -1,6 +1,6 @@
 """Headless Chromium for the browser tests, driven by Playwright's sync API.
 
-Debian's ``/usr/bin/chromium`` is launched once a session with a fresh
+Debian's ``/usr/bin/chromium`` is launched once for this package's tests, with a fresh
 profile. When it or Playwright is missing the tests fail (CI installs both):
 a browser test that quietly skips would hide a broken dashboard.
 """
@@ -44,13 +44,15 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """One Chromium with a fresh profile per module; fails clearly without Chromium.
+    """One Chromium with a fresh profile for this package's tests; fails clearly without
+    Chromium.
 
     Not for the session: while Playwright's sync API runs it keeps an asyncio
     loop marked as running in this thread, which would break the asyncio tests
-    and in-process pytest runs that the same xdist worker takes next.
+    and in-process pytest runs that the same xdist worker takes next. pytest ends
+    a package's fixtures before it runs a test from outside the package.
     """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
