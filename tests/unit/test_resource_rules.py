@@ -58,3 +58,21 @@ def test_a_seeded_token_expires_next_year_by_the_clock_never_past_9999(
     token = fake.create_token()
     card = send(fake, "GET", f"/v1/tokens/{token}")["card"]
     assert (card["exp_month"], card["exp_year"]) == (12, year)
+
+
+@pytest.mark.parametrize(
+    ("clock", "month", "year"),
+    [
+        pytest.param("2026-12-02", 3, 2027, id="march-next-year"),
+        pytest.param("9998-12-31", 3, 9999, id="march-9999"),
+        pytest.param("9999-06-01", 12, 9999, id="december-in-the-last-year"),
+    ],
+)
+def test_a_test_token_s_card_expires_in_march_of_next_year_or_at_the_end_of_9999(
+    clock: str, month: int, year: int
+) -> None:
+    fake = FakeTofupay(seed=0, clock=clock)
+    customer = send(fake, "POST", "/v1/customers", "source=tok_mastercard")
+    card = send(fake, "GET", f"/v1/customers/{customer['id']}/sources/{customer['default_source']}")
+    assert (card["exp_month"], card["exp_year"]) == (month, year)
+    assert (card["last4"], card["brand"], card["cvc_check"]) == ("4444", "MasterCard", "pass")
