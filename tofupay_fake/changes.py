@@ -138,11 +138,10 @@ def changes(was: Before | None, now: Customer | None, texts: render.Texts) -> li
             found.append(("customer.source.created", render.card(now.cards[card_id]), None))
         for card_id in deleted:
             found.append(("customer.source.deleted", render.card(old_cards[card_id]), None))
-    previous = {
-        name: old
-        for name, old, new in zip(CUSTOMER_FIELDS, was.fields, _values(now), strict=True)
-        if old != new
-    }
-    if previous:
+    values = _values(now)
+    if values != was.fields:
+        previous = {
+            CUSTOMER_FIELDS[at]: old for at, old in enumerate(was.fields) if old != values[at]
+        }
         found.append(("customer.updated", texts.customer(now), previous))
     return found

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import TypeAlias
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from . import messages
 from .errors import TofupayError, invalid_request
@@ -70,15 +70,27 @@ def parse_pairs(text: str, where: str) -> list[tuple[str, str]]:
                 if "+" in name:
                     name = name.replace("+", " ")
                 if "%" in name:
-                    name = unquote(name, encoding="utf-8", errors="strict")
+                    name = _unescape(name)
                 if "+" in value:
                     value = value.replace("+", " ")
                 if "%" in value:
-                    value = unquote(value, encoding="utf-8", errors="strict")
+                    value = _unescape(value)
                 pairs.append((name, value))
         return pairs
     except UnicodeError:  # an undecodable escape, or a lone surrogate in ``text``
         raise invalid_request(messages.UNDECODABLE_BODY.format(where=where)) from None
+
+
+def _unescape(text: str) -> str:
+    """``unquote(text, encoding="utf-8", errors="strict")``.
+
+    ``unquote`` decodes each run of ASCII characters as
+    ``unquote_to_bytes(run).decode(...)``; text all ASCII (what clients send)
+    is one run, decoded here without the split.
+    """
+    if text.isascii():
+        return unquote_to_bytes(text).decode("utf-8")
+    return unquote(text, encoding="utf-8", errors="strict")
 
 
 FORM = "application/x-www-form-urlencoded"
@@ -93,7 +105,7 @@ def request_pairs(
     method: str, query: str, headers: Mapping[str, str], body: bytes
 ) -> list[tuple[str, str]]:
     """The (name, value) pairs of the query string and of a POST's form body, in order."""
-    pairs = parse_pairs(query, "query string")
+    pairs = parse_pairs(query, "query string") if query else []
     if method == "POST" and body:
         content_type = headers.get("content-type", FORM).partition(";")[0].strip().lower()
         if content_type == "application/json" or content_type.endswith("+json"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,12 @@ class Route:
     publishable: bool = False
     segments: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
     names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: (position, text) of each literal segment, and (name, position) of each argument.
+    _literals: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
+    _arguments: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
+    #: The template as a pattern over a raw path without escapes: an argument is a
+    #: non-empty segment (what :meth:`match_segments` gives for such a path).
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         parts = self.template.split("/")
@@ -58,6 +65,15 @@ class Route:
         segments = tuple(None if part.startswith("{") else part for part in parts)
         object.__setattr__(self, "segments", segments)
         object.__setattr__(self, "names", names)
+        literals = tuple((at, part) for at, part in enumerate(segments) if part is not None)
+        positions = [at for at, part in enumerate(segments) if part is None]
+        object.__setattr__(self, "_literals", literals)
+        object.__setattr__(self, "_arguments", tuple(zip(names, positions, strict=True)))
+        pattern = "/".join(
+            f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part)
+            for part in parts
+        )
+        object.__setattr__(self, "pattern", re.compile(pattern))
 
     def match_segments(self, segments: list[str]) -> dict[str, str] | None:
         """The path arguments when the (decoded) path segments fit the template, else None.
@@ -66,18 +82,21 @@ class Route:
         """
         if len(segments) != len(self.segments):
             return None
-        args: list[str] = []
-        for expected, got in zip(self.segments, segments, strict=True):
-            if expected is None:
-                if not got:
-                    return None
-                args.append(got)
-            elif expected != got:
+        for at, literal in self._literals:
+            if segments[at] != literal:
                 return None
-        return dict(zip(self.names, args, strict=True))
+        args: dict[str, str] = {}
+        for name, at in self._arguments:
+            got = segments[at]
+            if not got:
+                return None
+            args[name] = got
+        return args
 
     def check_params(self, decoded: Params) -> None:
         """400 for the first param this route does not take (``metadata[a[b]]``: a metadata error)."""
+        if self.params.issuperset(decoded):  # the usual case: every name is one it takes
+            return
         if "metadata" in self.params:
             for name in decoded:
                 error = None if name in self.params else metadata.bracketed_key_error(name)
@@ -244,13 +263,17 @@ def match(method: str, raw: str) -> tuple[Route, dict[str, str]]:
     route = _STATIC.get((method, raw))
     if route is not None:
         return route, {}
-    segments = raw.split("/")
-    if "%" in raw:
-        segments = [unquote(segment, errors="replace") for segment in segments]
-        if not any("/" in segment for segment in segments):
-            route = _STATIC.get((method, "/".join(segments)))
-            if route is not None:
-                return route, {}
+    if "%" not in raw:  # nothing to decode: the raw path is the segments
+        for route in _TEMPLATED.get(method, ()):
+            matched = route.pattern.fullmatch(raw)
+            if matched is not None:
+                return route, matched.groupdict()
+        raise unrecognized_url(method, raw)
+    segments = [unquote(segment, errors="replace") for segment in raw.split("/")]
+    if not any("/" in segment for segment in segments):
+        route = _STATIC.get((method, "/".join(segments)))
+        if route is not None:
+            return route, {}
     for route in _TEMPLATED.get(method, ()):
         found = route.match_segments(segments)
         if found is not None:
