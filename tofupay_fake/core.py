@@ -122,7 +122,7 @@ class Core:
         still raised, for the server to act out.
         """
         method, raw_path, query, headers, body = request
-        path = routes.decode_path(raw_path)
+        path = routes.decode_path(raw_path) if "%" in raw_path else raw_path
         with self._lock:
             request_id = self._ids.new("req")
             api_key: str | None = None
@@ -141,7 +141,8 @@ class Core:
                 if fault is not None:
                     api_key, decoded = _as_sent(method, query, headers, body)
                     raise fault.trigger()
-                check_body_size(body)
+                if len(body) > MAX_BODY_BYTES:
+                    check_body_size(body)
                 api_key, decoded, status, answer, replayed = self._answer(
                     method, raw_path, path, query, headers, body
                 )
@@ -166,7 +167,10 @@ class Core:
                 replayed = False
             text = answer if isinstance(answer, str) else render.dumps(answer)
             self._calls.add(method, path, decoded, headers, api_key, status, text, request_id)
-            return Response(status, _headers(status, request_id, replayed), text.encode(), delay)
+            # Response(...) without its Python-level __new__ (this runs on every request).
+            return _new_tuple(
+                Response, (status, _headers(status, request_id, replayed), text.encode(), delay)
+            )
 
     @staticmethod
     def _injected(
@@ -269,7 +273,8 @@ class Core:
         if idem:
             payload = answer if isinstance(answer, dict) else json.loads(answer)
             idempotency.save(account, idem, signature, decoded, status, payload)
-        self._store.keep(account)  # a new key's account is kept once it holds something
+        if method != "GET":  # a new key's account is kept once a request left something in it
+            self._store.keep(account)
         return key, decoded, status, answer, False
 
     def _record_changes(
@@ -640,10 +645,10 @@ class Core:
         return fake
 
     def _customer_taken(self, ident: str) -> bool:
-        return any(
-            ident in account.customers or ident in account.deleted
-            for account in self._store.accounts.values()
-        )
+        for account in self._store.accounts.values():
+            if ident in account.customers or ident in account.deleted:
+                return True
+        return False
 
     def _store_tokens_has(self, ident: str) -> bool:
         return ident in self._store.tokens
@@ -662,22 +667,27 @@ def check_body_size(body: bytes) -> None:
         raise invalid_request(messages.BODY_TOO_LARGE.format(limit=MAX_BODY_BYTES), status=413)
 
 
-#: Headers of an answer, by (status class, replayed): the retry headers the SDKs read.
+_CONTENT_TYPE = ("Content-Type", "application/json")
+_REPLAYED = (("Idempotent-Replayed", "true"),)
+_RETRY_AFTER = (("Retry-After", "1"),)
+#: The retry header SDKs decide by, by ``status >= 500``.
+_SHOULD_RETRY = {
+    False: (("Tofupay-Should-Retry", "false"),),
+    True: (("Tofupay-Should-Retry", "true"),),
+}
+
+
 def _headers(status: int, request_id: str, replayed: bool) -> tuple[tuple[str, str], ...]:
     """Content type, request id, the replay mark and the retry headers SDKs decide by."""
-    found: tuple[tuple[str, str], ...] = (
-        ("Content-Type", "application/json"),
-        ("Request-Id", request_id),
-    )
+    found: tuple[tuple[str, str], ...] = (_CONTENT_TYPE, ("Request-Id", request_id))
     if replayed:
-        found += (("Idempotent-Replayed", "true"),)
-    if status == 429:
-        found += (("Retry-After", "1"),)
-    elif status >= 500:
-        found += (("Tofupay-Should-Retry", "true"),)
-    elif status >= 400:
-        found += (("Tofupay-Should-Retry", "false"),)
+        found += _REPLAYED
+    if status >= 400:
+        found += _RETRY_AFTER if status == 429 else _SHOULD_RETRY[status >= 500]
     return found
+
+
+_new_tuple = tuple.__new__
 
 
 _CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")
