@@ -206,3 +206,23 @@ def test_a_seeded_metadata_key_with_a_bracket_is_named_in_the_error() -> None:
     assert (info.value.status, info.value.param) == (400, "metadata")
     assert info.value.message == messages.METADATA_KEY_BRACKETS.format(key="a[b")
     assert fake.customers(KEY) == []
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(512, True), (513, False)])
+def test_an_email_has_at_most_512_characters(length: int, accepted: bool) -> None:
+    email = "a" * (length - len("@b.co")) + "@b.co"
+    world = World()
+    status, answer = world.send("POST", "/v1/customers", f"email={email}")
+    if accepted:
+        assert (status, answer["email"]) == (200, email)
+        return
+    assert (status, answer) == (
+        400,
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "message": messages.INVALID_EMAIL.format(value=email),
+                "param": "email",
+            }
+        },
+    )
