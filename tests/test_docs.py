@@ -65,7 +65,9 @@ def test_the_docs_examples_pass(pytester: pytest.Pytester) -> None:
                 files[f"test_docs_{stem}_{index}"] = f"# docs/{name}\n{block}"
             count += tests
     pytester.makepyfile(**files)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # Own process: the examples are a user's code (freezegun, threads, global patches) and
+    # must not reach the threads this session keeps (the session's server among them).
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=count)
 
 

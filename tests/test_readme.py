@@ -29,7 +29,9 @@ def test_the_readme_examples_pass(pytester: pytest.Pytester) -> None:
             files[f"test_readme_{index}"] = f"# README\n{block}"
             count += len(re.findall(r"^(?:async )?def test_", block, re.M))
     pytester.makepyfile(**files)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # Own process: the examples are a user's code (freezegun, threads, global patches) and
+    # must not reach the threads this session keeps (the session's server among them).
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=count)
 
 
