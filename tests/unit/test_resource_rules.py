@@ -76,3 +76,16 @@ def test_a_test_token_s_card_expires_in_march_of_next_year_or_at_the_end_of_9999
     card = send(fake, "GET", f"/v1/customers/{customer['id']}/sources/{customer['default_source']}")
     assert (card["exp_month"], card["exp_year"]) == (month, year)
     assert (card["last4"], card["brand"], card["cvc_check"]) == ("4444", "MasterCard", "pass")
+
+
+def test_a_seeded_customer_keeps_the_id_it_was_given() -> None:
+    fake = FakeTofupay(seed=0)
+    seeded = fake.add_customer(KEY, id="cus_Chosen00000001", email="a@b.co")
+    made = fake.add_customer(KEY, email="c@d.co")
+    assert seeded["id"] == "cus_Chosen00000001"
+    assert made["id"].startswith("cus_") and made["id"] != "cus_Chosen00000001"
+    assert send(fake, "GET", "/v1/customers/cus_Chosen00000001")["email"] == "a@b.co"
+    assert [c["id"] for c in send(fake, "GET", "/v1/customers")["data"]] == [
+        made["id"],
+        "cus_Chosen00000001",
+    ]
