@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import KEY
+from tofupay_fake import FakeTofupay
 from tofupay_fake.request import EMPTY_HEADERS, Headers, Request
 
 
@@ -63,3 +65,24 @@ def test_a_request_without_headers_has_the_empty_headers() -> None:
     assert request.headers is EMPTY_HEADERS
     assert request.headers == {} and len(request.headers) == 0
     assert Headers.from_lowered({"accept": "a"}) == Headers({"Accept": "a"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Content-Type", "application/json"),
+        ("content-type", "application/json"),
+        ("REQUEST-ID", "req_"),
+        ("Idempotent-Replayed", None),
+        ("X-Missing", None),
+    ],
+)
+def test_a_response_header_is_found_in_any_case_else_none(name: str, value: str | None) -> None:
+    response = FakeTofupay().handle(
+        "GET", "/v1/customers", headers={"Authorization": f"Bearer {KEY}"}
+    )
+    found = response.header(name)
+    if value == "req_":
+        assert found is not None and found.startswith("req_")
+    else:
+        assert found == value
