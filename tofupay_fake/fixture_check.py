@@ -272,9 +272,25 @@ def _references(text: str, head: str, name: str) -> Iterator[Reference]:
                 f"(e.g. ${{cus_jenny:sources.data.0.id}}) or ${{.env:VAR|default}}",
                 step=name,
             )
+        if ref_name == ENV and not _is_env_name(path):
+            raise FixtureError(
+                f"{head}: malformed reference {match.group(0)!r}: "
+                f"{path!r} cannot be the name of an environment variable",
+                step=name,
+            )
         parts = (path,) if ref_name == ENV else tuple(path.split("."))
         yield Reference(match.group(0), ref_name, parts, default)
         start = text.find("${", match.end())
+
+
+def _is_env_name(name: str) -> bool:
+    """Whether the system can encode ``name`` as ``os.environ`` does (a JSON file may spell a
+    lone surrogate such as ``\\ud800``, which no environment variable's name holds)."""
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_references(steps: Sequence[Step], where: str) -> None:

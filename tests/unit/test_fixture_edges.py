@@ -134,3 +134,44 @@ def test_a_file_nested_too_deeply_for_the_json_reader_is_a_fixture_error(tmp_pat
         FakeTofupay().load_fixtures(path, api_key=KEY)
     assert str(caught.value) == f"{path}: not valid JSON: nested too deeply"
     assert caught.value.step is None
+
+
+@pytest.mark.parametrize(
+    "reference", ["${.env:\\ud800}", "${.env:A\\udfffB|x}", "${.env:\\ud800|fallback}"]
+)
+def test_an_environment_variable_name_the_system_cannot_encode_is_refused_before_any_step(
+    tmp_path: Path, reference: str
+) -> None:
+    """A JSON file may spell a lone surrogate (``\\ud800``); no environment variable has it."""
+    path = tmp_path / "env.json"
+    path.write_text(
+        '{"fixtures": [{"name": "a", "path": "/v1/customers", "method": "post"},'
+        ' {"name": "b", "path": "/v1/customers", "method": "post",'
+        f' "params": {{"description": "{reference}"}}}}]}}',
+        encoding="utf-8",
+    )
+    fake = FakeTofupay()
+    with pytest.raises(FixtureError) as caught:
+        fake.load_fixtures(path, api_key=KEY)
+    shown = reference.encode().decode("unicode_escape", "surrogatepass")
+    name = shown[len("${.env:") :].split("|")[0].rstrip("}")
+    assert str(caught.value) == (
+        f"{path}: step 2 ('b'): malformed reference {shown!r}: "
+        f"{name!r} cannot be the name of an environment variable"
+    )
+    assert caught.value.step == "b"
+    assert fake.customers() == [] and list(fake.events) == []
+
+
+def test_an_environment_variable_name_the_system_encodes_is_looked_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An undecodable byte of a name (``surrogateescape``'s ``\\udcff``) is a name the system has."""
+    monkeypatch.delenv("TOFUPAY_\udcff", raising=False)
+    step = {
+        "name": "a",
+        "path": "/v1/customers",
+        "method": "post",
+        "params": {"description": "${.env:TOFUPAY_\udcff|unset}"},
+    }
+    assert FakeTofupay().load_fixtures(doc(step), api_key=KEY)["a"]["description"] == "unset"
