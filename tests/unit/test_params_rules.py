@@ -107,3 +107,20 @@ def test_a_lone_surrogate_error_names_its_param_in_the_message(
         params.from_python(values)
     assert info.value.message == messages.INVALID_TEXT.format(name=param)
     assert info.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a+b=1", [("a b", "1")], id="plus-in-a-name"),
+        pytest.param("a%2Bb=1", [("a+b", "1")], id="escaped-plus-in-a-name"),
+        pytest.param("a+%2B=c+%2B", [("a +", "c +")], id="both-in-name-and-value"),
+        pytest.param("metadata[a+b]=1", [("metadata[a b]", "1")], id="plus-in-a-hash-key"),
+        pytest.param("%61=1", [("a", "1")], id="escaped-name"),
+        pytest.param("a=%2B+", [("a", "+ ")], id="plus-then-escape-in-a-value"),
+    ],
+)
+def test_a_plus_is_a_space_in_names_and_values_alike(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert params.parse_pairs(text, "body") == expected
