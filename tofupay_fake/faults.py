@@ -117,6 +117,26 @@ def check_delay(delay: object, name: str = "delay") -> float:
     return float(delay)
 
 
+def check_filters(method: object, path: object, caller: str) -> tuple[str | None, str | None]:
+    """The method (upper case) and path a fault or latency rule applies to (None: any),
+    else TypeError or ValueError naming ``caller``."""
+    if method is not None and not isinstance(method, str):
+        raise TypeError(
+            f"{caller} takes method as a string such as 'POST' (or None for any), not {method!r}"
+        )
+    if path is not None and not isinstance(path, str):
+        raise TypeError(
+            f"{caller} takes path as a string such as '/v1/customers/*' (or None for any), "
+            f"not {path!r}"
+        )
+    if path is not None and not path.startswith("/"):
+        raise ValueError(
+            f"{caller} takes path as the API path, starting with '/' (e.g. '/v1/customers/*'), "
+            f"got {path!r}"
+        )
+    return (method.upper() if method else None), path
+
+
 class FaultQueue:
     """Faults in the order they were queued; each applies to its next ``times`` matches.
 
@@ -158,7 +178,7 @@ class FaultQueue:
         if when not in WHEN:
             raise ValueError(f"when must be 'before' or 'after', got {when!r}")
         seconds = check_delay(delay)
-        upper = method.upper() if method else None
+        upper, path = check_filters(method, path, "fail_next")
         self._faults.append(Fault(error, upper, path, times, when, seconds))
 
     def take(self, method: str, path: str) -> Fault | None:
@@ -174,7 +194,7 @@ class FaultQueue:
     def set_latency(self, seconds: float, method: str | None, path: str | None) -> None:
         """Every matching request waits ``seconds``; 0 removes the rule (all rules, unfiltered)."""
         seconds = check_delay(seconds, "latency")
-        key = (method.upper() if method else None, path)
+        key = check_filters(method, path, "latency")
         if seconds:
             self._latency[key] = seconds
         elif key == (None, None):

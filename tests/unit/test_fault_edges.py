@@ -120,3 +120,58 @@ def test_a_kept_fault_without_a_method_or_path_matches_any(
         state.resume(fake)
     assert fake.handle(method, path, headers=FORM).status_code == 500
     assert fake.handle(method, path, headers=FORM).status_code != 500  # used up
+
+
+# -- filters of the Python API ---------------------------------------------------------
+
+BAD_FILTERS = [
+    # (filters, exception, message after "fail_next"/"latency")
+    ({"method": 5}, TypeError,
+     " takes method as a string such as 'POST' (or None for any), not 5"),
+    ({"method": b"POST"}, TypeError,
+     " takes method as a string such as 'POST' (or None for any), not b'POST'"),
+    ({"path": 5}, TypeError,
+     " takes path as a string such as '/v1/customers/*' (or None for any), not 5"),
+    ({"path": ["/v1/customers"]}, TypeError,
+     " takes path as a string such as '/v1/customers/*' (or None for any), not ['/v1/customers']"),
+    ({"path": "v1/customers"}, ValueError,
+     " takes path as the API path, starting with '/' (e.g. '/v1/customers/*'), got 'v1/customers'"),
+    ({"path": ""}, ValueError,
+     " takes path as the API path, starting with '/' (e.g. '/v1/customers/*'), got ''"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("filters", "kind", "message"), BAD_FILTERS)
+def test_bad_filters_are_refused_when_given_and_nothing_is_queued(
+    filters: dict[str, Any], kind: type[Exception], message: str
+) -> None:
+    fake = FakeTofupay()
+    with pytest.raises(kind) as refused:
+        fake.fail_next("api_error", **filters)
+    assert str(refused.value) == "fail_next" + message
+    with pytest.raises(kind) as refused:
+        fake.latency(2.0, **filters)
+    assert str(refused.value) == "latency" + message
+    response = fake.handle("GET", "/v1/customers", headers=FORM)
+    assert (response.status_code, response.delay) == (200, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("filters", "applies"),
+    [
+        ({"method": "get"}, True),
+        ({"method": ""}, True),  # no method: any
+        ({"method": None, "path": None}, True),
+        ({"path": "/v1/*"}, True),
+        ({"path": "/v1/customers/*"}, False),
+        ({"method": "POST"}, False),
+    ],
+)
+def test_good_filters_apply_to_the_requests_they_match(
+    filters: dict[str, Any], applies: bool
+) -> None:
+    fake = FakeTofupay()
+    fake.fail_next(503, **filters)
+    fake.latency(2.0, **filters)
+    response = fake.handle("GET", "/v1/customers", headers=FORM)
+    assert (response.status_code, response.delay) == ((503, 2.0) if applies else (200, 0.0))
