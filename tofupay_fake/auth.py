@@ -72,7 +72,13 @@ def check_key(key: str | None, allowed: Collection[str] | None) -> str:
     """Return ``key`` if it is a secret key (and allowed), else the documented 401."""
     if key is None:
         raise authentication(messages.NO_API_KEY)
-    if not _SECRET_KEY.fullmatch(key) or (allowed is not None and key not in allowed):
+    try:
+        secret = _SECRET_KEY.fullmatch(key)
+    except TypeError:  # a Python helper given something else than a key
+        raise TypeError(
+            f"api_key takes a secret key as a str (sk_test_...), got {type(key).__name__}"
+        ) from None
+    if not secret or (allowed is not None and key not in allowed):
         if _PUBLISHABLE_KEY.fullmatch(key):
             raise authentication(messages.PUBLISHABLE_KEY_NOT_ALLOWED)
         raise authentication(messages.INVALID_API_KEY.format(masked=mask_key(key)))

@@ -90,3 +90,23 @@ def test_a_snapshot_s_accounts_know_their_mode(key: str, livemode: bool) -> None
     fake.add_customer(key)
     (account,) = fake.snapshot().accounts
     assert (account.api_key, account.livemode) == (key, livemode)
+
+
+@pytest.mark.parametrize("key", [5, b"sk_test_bytes0000", ["sk_test_x"], 1.5])
+@pytest.mark.parametrize(
+    "helper",
+    [
+        lambda fake, key: fake.add_customer(key),
+        lambda fake, key: fake.seed_customers(1, key),
+        lambda fake, key: fake.create_token(api_key=key),
+    ],
+    ids=["add_customer", "seed_customers", "create_token"],
+)
+def test_a_key_that_is_not_a_string_is_a_type_error(helper: Any, key: Any) -> None:
+    fake = FakeTofupay()
+    with pytest.raises(TypeError) as refused:
+        helper(fake, key)
+    assert str(refused.value) == (
+        f"api_key takes a secret key as a str (sk_test_...), got {type(key).__name__}"
+    )
+    assert fake.customers() == [] and list(fake.events) == []
