@@ -23,7 +23,8 @@ class Clock:
     """Unix time for ``created`` fields and card expiry checks.
 
     Frozen (the default): starts at ``start`` and moves only by :meth:`tick`
-    (one second per object made), :meth:`advance` and :meth:`set`. With
+    (``tick`` whole seconds >= 0 per object made, one by default), :meth:`advance`
+    and :meth:`set`. With
     ``source`` (for example ``time.time``) it reads that callable, so freezegun
     or time-machine apply; :meth:`advance` and :meth:`set` then shift it by an
     offset. A frozen clock never passes the end of the year 9999.
@@ -36,6 +37,13 @@ class Clock:
         tick: int = 1,
         source: Callable[[], float] | None = None,
     ) -> None:
+        if isinstance(tick, bool) or not isinstance(tick, int) or tick < 0:
+            raise ValueError(f"Clock() takes tick as a whole number of seconds >= 0, got {tick!r}")
+        if source is not None and not callable(source):
+            raise TypeError(
+                "Clock() takes source as a callable giving the Unix time (such as time.time), "
+                f"got {source!r}"
+            )
         self.start = unix_time(start)
         self.step = tick
         if source is time.time:
