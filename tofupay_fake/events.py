@@ -214,6 +214,11 @@ class EventLog(Sequence[dict[str, Any]]):
 
     def filter(self, type: str | None = None) -> EventLog:
         """The events of one ``type`` (e.g. ``"customer.updated"``)."""
+        if type is not None and not isinstance(type, str):
+            raise TypeError(
+                "filter() takes an event type such as 'customer.updated' (or None for all), "
+                f"not {type!r}"
+            )
         encoded = self._snapshot()
         if type is None:
             return EventLog(encoded)
