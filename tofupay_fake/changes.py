@@ -68,7 +68,11 @@ def before(
     """
     if customer is None:
         return None
-    return Before(customer, _values(customer), dict(customer.cards), named, text)
+    # Before(...) without its Python-level __new__ (this runs on every write).
+    return _new_tuple(Before, (customer, _values(customer), dict(customer.cards), named, text))
+
+
+_new_tuple = tuple.__new__
 
 
 def _card_changes(was: Before, now: Customer) -> tuple[list[str], list[str], list[str]] | None:

@@ -167,10 +167,13 @@ class Core:
                 replayed = False
             text = answer if isinstance(answer, str) else render.dumps(answer)
             self._calls.add(method, path, decoded, headers, api_key, status, text, request_id)
-            # Response(...) without its Python-level __new__ (this runs on every request).
-            return _new_tuple(
-                Response, (status, _headers(status, request_id, replayed), text.encode(), delay)
+            answer_headers = (
+                (_CONTENT_TYPE, ("Request-Id", request_id))  # the usual answer's
+                if status < 400 and not replayed
+                else _headers(status, request_id, replayed)
             )
+            # Response(...) without its Python-level __new__ (this runs on every request).
+            return _new_tuple(Response, (status, answer_headers, text.encode(), delay))
 
     @staticmethod
     def _injected(

@@ -36,8 +36,8 @@ class IdFactory:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self._streams: dict[str, random.Random] = {}
-        #: prefix -> what makes its next id (see :func:`_per_character`, :func:`_bulk`).
-        self._draws: dict[str, Callable[[], str]] = {}
+        #: prefix -> (its stream, ``"prefix_"``, length): what :meth:`new` reads.
+        self._draws: dict[str, tuple[random.Random, str, int]] = {}
         self._sequence = 0
         #: prefix -> the state its stream continues from, once first drawn (see set_positions).
         self._resume: dict[str, tuple[Any, ...]] = {}
@@ -48,15 +48,22 @@ class IdFactory:
         """Return the next id for ``prefix`` (one of :data:`ID_LENGTHS`)."""
         draw = self._draws.get(prefix)
         if draw is None:
-            maker = _bulk if prefix in BULK_PREFIXES else _per_character
-            draw = self._draws[prefix] = maker(
-                self._stream(prefix), f"{prefix}_", ID_LENGTHS[prefix]
-            )
-        made = draw()
+            draw = self._draws[prefix] = (self._stream(prefix), f"{prefix}_", ID_LENGTHS[prefix])
+        stream, head, length = draw
+        bulk, next_random = prefix in BULK_PREFIXES, stream.random
         taken = self._taken.get(prefix)
-        while taken is not None and taken(made):
-            made = draw()
-        return made
+        while True:
+            if bulk:  # one byte of one draw per character: ``ALPHABET[byte % 62]``
+                raw = stream.getrandbits(8 * length).to_bytes(length, "little")
+                made = head + raw.translate(_BYTE_CHARACTERS).decode("ascii")
+            else:
+                # Exactly ``stream.choices(ALPHABET, k=length)`` (the same draws, the same
+                # characters: ``ALPHABET[floor(random() * 62.0)]``), without its call overhead.
+                made = head + "".join(
+                    [ALPHABET[floor(next_random() * _SIZE)] for _ in repeat(None, length)]
+                )
+            if taken is None or not taken(made):
+                return made
 
     def _stream(self, prefix: str) -> random.Random:
         stream = self._streams.get(prefix)
@@ -112,31 +119,3 @@ class IdFactory:
         self._draws.clear()
         self._resume.clear()
         self._sequence = 0
-
-
-def _per_character(stream: random.Random, head: str, length: int) -> Callable[[], str]:
-    """Ids of ``head`` and ``length`` characters, each drawn as ``random.choices`` draws it.
-
-    Exactly ``head + "".join(stream.choices(ALPHABET, k=length))`` (the same
-    draws, the same characters: ``ALPHABET[floor(random() * 62.0)]``),
-    without its call overhead.
-    """
-    next_random = stream.random
-
-    def draw() -> str:
-        return head + "".join(
-            [ALPHABET[floor(next_random() * _SIZE)] for _ in repeat(None, length)]
-        )
-
-    return draw
-
-
-def _bulk(stream: random.Random, head: str, length: int) -> Callable[[], str]:
-    """Ids of ``head`` and ``length`` characters from one ``getrandbits(8 * length)`` draw."""
-    getrandbits, bits = stream.getrandbits, 8 * length
-
-    def draw() -> str:
-        raw = getrandbits(bits).to_bytes(length, "little")
-        return head + raw.translate(_BYTE_CHARACTERS).decode("ascii")
-
-    return draw

@@ -122,11 +122,6 @@ def customer(record: Customer, expand: Collection[str] = ()) -> dict[str, Any]:
 _BOOLEANS = {False: "false", True: "true"}
 
 
-def _string(value: str | None) -> str:
-    """A JSON string or ``null``, as ``dumps`` writes it."""
-    return "null" if value is None else encode_basestring(value)
-
-
 def customer_json(record: Customer) -> str:
     """The JSON text of ``customer(record)``: exactly ``dumps(customer(record))``, built directly.
 
@@ -143,16 +138,21 @@ def customer_json(record: Customer) -> str:
         else []
     )
     metadata = dumps(record.metadata) if record.metadata else "{}"
+    # The strings that may be null, as ``dumps`` writes them.
+    description = "null" if record.description is None else encode_basestring(record.description)
+    email = "null" if record.email is None else encode_basestring(record.email)
+    currency = "null" if record.currency is None else encode_basestring(record.currency)
+    default = "null" if record.default_source is None else encode_basestring(record.default_source)
     return (
         f'{{"object": "customer", "created": {record.created}, "id": {ident}, '
-        f'"livemode": {_BOOLEANS[record.livemode]}, "description": {_string(record.description)}, '
-        f'"email": {_string(record.email)}, "delinquent": {_BOOLEANS[record.delinquent]}, '
+        f'"livemode": {_BOOLEANS[record.livemode]}, "description": {description}, '
+        f'"email": {email}, "delinquent": {_BOOLEANS[record.delinquent]}, '
         f'"metadata": {metadata}, "subscriptions": {{"object": "list", "total_count": 0, '
         f'"has_more": false, "url": {base}/subscriptions", "data": []}}, "discount": null, '
-        f'"account_balance": {record.account_balance}, "currency": {_string(record.currency)}, '
+        f'"account_balance": {record.account_balance}, "currency": {currency}, '
         f'"sources": {{"object": "list", "total_count": {count}, '
         f'"has_more": {_BOOLEANS[count > len(shown)]}, "url": {base}/sources", '
-        f'"data": [{", ".join(shown)}]}}, "default_source": {_string(record.default_source)}}}'
+        f'"data": [{", ".join(shown)}]}}, "default_source": {default}}}'
     )
 
 

@@ -119,28 +119,29 @@ _CUSTOMER_EXPAND = frozenset({"default_source"})
 _LIST_EXPAND = frozenset({"data.default_source"})
 
 
-def _shown(ctx: Context, customer: Customer, expand: set[str]) -> Body:
-    """A customer as an answer: its kept text, or the object when something is expanded."""
-    return render.customer(customer, expand) if expand else ctx.texts.customer(customer)
+# A customer answers with its kept text (Context.texts), or as an object when expanded;
+# ``_expand`` runs first, so that a bad ``expand`` changes nothing.
 
 
 def create_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    expand = _expand(raw, _CUSTOMER_EXPAND)
+    expand = _expand(raw, _CUSTOMER_EXPAND) if "expand" in raw else None
     customer = customers.create(ctx.account, raw, ctx.env)
     ctx.created = customer.id
-    return 200, _shown(ctx, customer, expand)
+    return 200, render.customer(customer, expand) if expand else ctx.texts.customer(customer)
 
 
 def retrieve_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    expand = _expand(raw, _CUSTOMER_EXPAND)
+    expand = _expand(raw, _CUSTOMER_EXPAND) if "expand" in raw else None
     if customers.is_deleted(ctx.account, args["id"]):
         return 200, render.deleted_customer(args["id"])
-    return 200, _shown(ctx, customers.get(ctx.account, args["id"]), expand)
+    customer = customers.get(ctx.account, args["id"])
+    return 200, render.customer(customer, expand) if expand else ctx.texts.customer(customer)
 
 
 def update_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    expand = _expand(raw, _CUSTOMER_EXPAND)
-    return 200, _shown(ctx, customers.update(ctx.account, args["id"], raw, ctx.env), expand)
+    expand = _expand(raw, _CUSTOMER_EXPAND) if "expand" in raw else None
+    customer = customers.update(ctx.account, args["id"], raw, ctx.env)
+    return 200, render.customer(customer, expand) if expand else ctx.texts.customer(customer)
 
 
 def delete_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
@@ -148,7 +149,11 @@ def delete_customer(ctx: Context, args: Mapping[str, str], raw: Params) -> Answe
 
 
 def list_customers(ctx: Context, args: Mapping[str, str], raw: Params) -> Answer:
-    expand = {name.removeprefix("data.") for name in _expand(raw, _LIST_EXPAND)}
+    expand = (
+        {name.removeprefix("data.") for name in _expand(raw, _LIST_EXPAND)}
+        if "expand" in raw
+        else None
+    )
     page = customers.list_page(ctx.account, raw)
     if expand:
         data = [render.customer(customer, expand) for customer in page.items]
