@@ -217,3 +217,15 @@ def test_a_recorded_call_gives_copies_a_test_may_change() -> None:
     assert (call.response["email"], call.response["metadata"]) == ("a@b.co", {"plan": "pro"})
     assert call.params is not call.params
     fake.assert_called("POST", "/v1/customers", params={"metadata": {"plan": "pro"}})
+
+
+@pytest.mark.parametrize(("history", "kept"), [(None, 4), (1, 1), (2, 2), (10, 4)])
+def test_history_keeps_only_the_newest_calls(history: int | None, kept: int) -> None:
+    fake = FakeTofupay(seed=0, history=history)
+    for number in range(4):
+        fake.handle("POST", "/v1/customers", headers=FORM, body=f"description=d{number}".encode())
+    assert [call.params["description"] for call in fake.calls] == [
+        f"d{number}" for number in range(4 - kept, 4)
+    ]
+    assert (fake.calls.call_count, fake.calls.last.params) == (kept, {"description": "d3"})
+    fake.assert_called("POST", "/v1/customers", times=kept)
