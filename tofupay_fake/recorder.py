@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast, overload
 
 from .auth import mask_authorization, mask_key
+from .request import Headers
 
 
 class MaskedHeaders(Mapping[str, str]):
@@ -296,13 +297,16 @@ class CallLog(Sequence[RecordedCall]):
         parsed when read). The call is made when the log is first read (this
         runs on every request).
         """
+        # A request's Headers are kept as their dict of lower-case names (what MaskedHeaders
+        # reads the same way): a tuple of plain values the garbage collector soon stops walking.
+        kept = headers._lowered if type(headers) is Headers else headers
         parts: _Parts = (
             method,
             path,
             params,
-            headers,
+            kept,
             api_key,
-            headers.get("idempotency-key"),
+            kept.get("idempotency-key"),
             status_code,
             response,
             request_id,
