@@ -34,7 +34,7 @@ def check(index: OrderIndex[Item], model: list[Item]) -> None:
     assert list(reversed(index)) == model[::-1]
     keys = [item.key for item in model]
     assert keys == sorted(keys)
-    probes = {-1, 0, *keys[::37], *(key + 1 for key in keys[::41]), *keys[-3:]}
+    probes = {-1, 0, *keys, *(key + 1 for key in keys)}
     for probe in sorted(probes):
         assert index.bisect_left(probe) == bisect.bisect_left(keys, probe), probe
         assert index.bisect_right(probe) == bisect.bisect_right(keys, probe), probe
@@ -176,3 +176,21 @@ def test_insort_and_inserted_put_an_object_after_equal_keys(
     assert [item.key for item in items] == keys  # left as it was
     insort(items, new, key_of)
     assert items == made
+
+
+def test_a_fork_stays_whole_when_the_original_splits_a_shared_block() -> None:
+    items = [Item(key * 1000) for key in range(3 * BLOCK // 2)]  # three blocks of BLOCK // 2
+    original = OrderIndex.from_sorted(items, key_of)
+    fork = original.fork()
+    model = list(items)
+    middle = items[BLOCK // 2].key  # the first key of the second block
+    for offset in range(1, BLOCK // 2 + 10):  # fill the second block past BLOCK: it splits
+        item = Item(middle + offset)
+        original.add(item)
+        model.insert(BLOCK // 2 + offset, item)
+    check(original, model)
+    for gone in (items[0], items[BLOCK // 2 + 1], items[-1], model[BLOCK]):
+        original.remove(gone)  # a write to every block, shared or split
+        model.remove(gone)
+    check(original, model)
+    check(fork, items)
