@@ -89,3 +89,39 @@ def test_a_seeded_customer_keeps_the_id_it_was_given() -> None:
         made["id"],
         "cus_Chosen00000001",
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "total", "expanded"),
+    [
+        pytest.param("", None, False, id="plain"),
+        pytest.param("include[]=total_count", 1, False, id="total"),
+        pytest.param("expand[]=data.default_source", None, True, id="expanded"),
+        pytest.param(
+            "expand[]=data.default_source&include[]=total_count", 1, True, id="expanded-total"
+        ),
+    ],
+)
+def test_the_customer_list_has_its_url_and_a_total_count_only_when_asked(
+    query: str, total: int | None, expanded: bool
+) -> None:
+    fake = FakeTofupay(seed=0)
+    made = send(fake, "POST", "/v1/customers", "source=tok_visa")
+    listed = send(fake, "GET", "/v1/customers", query=query)
+    assert (listed["object"], listed["url"], listed["has_more"]) == ("list", "/v1/customers", False)
+    assert listed.get("total_count") == total
+    assert ("total_count" in listed) == (total is not None)
+    card = listed["data"][0]["default_source"]
+    assert (card["id"] if expanded else card) == made["default_source"]
+
+
+def test_each_call_keeps_the_request_id_its_answer_carried() -> None:
+    fake = FakeTofupay(seed=0)
+    answers = [
+        fake.handle("POST", "/v1/customers", headers=HEADERS, body=b"email=a@b.co"),
+        fake.handle("GET", "/v1/customers", headers=HEADERS),
+        fake.handle("GET", "/v1/customers/cus_missing", headers=HEADERS),
+    ]
+    ids = [answer.header("Request-Id") for answer in answers]
+    assert [call.request_id for call in fake.calls] == ids
+    assert len(set(ids)) == 3 and all(str(found).startswith("req_") for found in ids)
