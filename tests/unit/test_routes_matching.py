@@ -51,7 +51,9 @@ def test_a_route_reads_its_template_into_segments_and_argument_names(
         pytest.param("/v1/customers/cus_1/sources/card_2/x", None, id="longer"),
     ],
 )
-def test_a_route_matches_whole_segments_only(path: str, args: dict[str, str] | None) -> None:
+def test_a_route_matches_whole_segments_only_and_its_pattern_agrees(
+    path: str, args: dict[str, str] | None
+) -> None:
     route = Route("GET", "/v1/customers/{id}/sources/{card}", frozenset(), handler)
     assert route.match_segments(path.split("/")) == args
     if "%" not in path:  # a raw path without escapes: the route's pattern agrees
