@@ -119,6 +119,7 @@ def test_a_route_matches_whole_segments_only_and_its_pattern_agrees(
         ),
         pytest.param("GET", "/v1%2Fcustomers", None, None, id="escaped-slash-in-a-static-path"),
         pytest.param("PUT", "/v1/customers", None, None, id="other-method"),
+        pytest.param("PUT", "/v1/c%75stomers/cus_1", None, None, id="other-method-escaped"),
         pytest.param("POST", "/v1/tokens/tok_1", None, None, id="method-not-on-this-path"),
         pytest.param("GET", "/v1/customers//sources", None, None, id="empty-id"),
         pytest.param("GET", "/v1/customers/a/b", None, None, id="unknown-path"),
