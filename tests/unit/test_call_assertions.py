@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tofupay_fake import FakeTofupay
+from tofupay_fake.recorder import CallLog, RecordedCall
 
 KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -229,3 +230,20 @@ def test_history_keeps_only_the_newest_calls(history: int | None, kept: int) -> 
     ]
     assert (fake.calls.call_count, fake.calls.last.params) == (kept, {"description": "d3"})
     fake.assert_called("POST", "/v1/customers", times=kept)
+
+
+def test_calls_recorded_from_parts_then_appended_whole_all_read_as_calls() -> None:
+    fake = FakeTofupay(seed=0)
+    fake.handle("POST", "/v1/customers", headers=FORM, body=b"email=a@b.co")
+    fake.handle("GET", "/v1/customers", headers=AUTH)
+    whole = fake.calls.last
+    log = CallLog()
+    log.add("POST", "/v1/customers", {"email": "a@b.co"}, {}, KEY, 200, {"id": "cus_1"}, "req_1")
+    log.add("GET", "/v1/customers", {}, {}, KEY, 200, {"data": []}, "req_2")
+    log.append(whole)
+    assert [type(call) for call in log] == [RecordedCall] * 3
+    assert [(call.method, call.request_id) for call in log[:2]] == [
+        ("POST", "req_1"),
+        ("GET", "req_2"),
+    ]
+    assert log[2] is whole
