@@ -65,6 +65,10 @@ class Core:
             raise ValueError(
                 f"history takes a number of calls >= 1 (or None for all), got {history!r}"
             )
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed takes a whole number, got {seed!r}")
+        if not isinstance(base_url, str):
+            raise TypeError(f"base_url takes a URL as text, got {base_url!r}")
         self.seed = seed
         self.base_url = base_url.rstrip("/")
         self.origin: Origin = origin_of(self.base_url)
@@ -106,6 +110,8 @@ class Core:
         ``path`` is the path as sent (percent-escapes kept); header names are
         matched case-insensitively.
         """
+        if not isinstance(method, str) or not isinstance(path, str):
+            raise TypeError(f"handle() takes a method and a path as text, got {method!r}, {path!r}")
         request = Request(
             method.upper(), path, query, EMPTY_HEADERS if not headers else Headers(headers), body
         )
@@ -342,7 +348,9 @@ class Core:
         """Webhooks into the application under test: ``deliver_to``, ``flush``, ``deliveries``."""
         if self._webhooks is None:
             with self._lock:
-                if self._webhooks is None:
+                # Never false in tests: only when another thread made them while this one
+                # waited for the lock, a race no test can aim at.
+                if self._webhooks is None:  # pragma: no branch
                     from .deliveries import Webhooks
 
                     self._webhooks = Webhooks(self)

@@ -146,7 +146,8 @@ def _insert(root: Params, path: list[str], value: str) -> None:
             messages.TOO_DEEPLY_NESTED.format(name=path[0], depth=MAX_DEPTH), path[0]
         )
     node: dict[str, Value] | list[Value] = root
-    for depth, segment in enumerate(path):
+    # The last segment always returns or raises, so the loop never runs out by itself.
+    for depth, segment in enumerate(path):  # pragma: no branch
         last = depth == len(path) - 1
         if isinstance(node, list):  # reached through an "[]" segment
             if last:

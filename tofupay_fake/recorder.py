@@ -330,6 +330,9 @@ class CallLog(Sequence[RecordedCall]):
         params: Mapping[str, Any] | None = None,
     ) -> CallLog:
         """The calls with that method, path (``*`` = a segment), status and params."""
+        for name, value in (("method", method), ("path", path)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"filter() takes {name} as text, got {value!r}")
         wanted = method.upper() if method else None
         return CallLog(
             [

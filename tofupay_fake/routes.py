@@ -106,8 +106,7 @@ class Route:
 
 
 def _expand(raw: Params, allowed: frozenset[str]) -> set[str]:
-    if "expand" not in raw:
-        return set()
+    """The names ``raw["expand"]`` asks for (callers check it is there), each one allowed."""
     wanted = set(params.string_list(raw["expand"], "expand"))
     for name in sorted(wanted):
         if name not in allowed:
