@@ -81,6 +81,8 @@ class Core:
         self._store = Store()
         #: Customers' JSON texts, kept until a request may write the customer (see render.Texts).
         self._texts = render.Texts()
+        #: The one routes.Context the fake's requests take turns with (None while in use).
+        self._context: routes.Context | None = None
         self._env = Env(self._store, self._ids, self.clock, strict_tokens)
         self._calls = CallLog(limit=history)
         self._events = EventLog(limit=history)
@@ -136,7 +138,7 @@ class Core:
             replayed = False
             delay = 0.0
             fault = after = None
-            if self._faults:
+            if self._faults.active:
                 delay = self._faults.latency(method, path)
                 fault = self._faults.take(method, path)
                 if fault is not None:
@@ -269,8 +271,16 @@ class Core:
                 current = account.customers.get(args["id"])
                 if current is not None:  # its kept text is about to go stale
                     was = changes.before(current, args.get("card"), self._texts.forget(current))
-            context = routes.Context(account, self._env, self._texts)
-            status, answer = route.handler(context, args, decoded)
+            context = self._context
+            if context is None:  # in use by a request this one was made from
+                context = routes.Context(account, self._env, self._texts)
+            else:  # one per fake, reused: the lock keeps requests one at a time
+                self._context = None
+                context.account, context.created = account, None
+            try:
+                status, answer = route.handler(context, args, decoded)
+            finally:
+                self._context = context
             if route.writes:
                 customer_id = args.get("id") or context.created
                 assert customer_id is not None

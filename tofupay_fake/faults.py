@@ -146,6 +146,12 @@ class FaultQueue:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._latency: dict[tuple[str | None, str | None], float] = {}
+        #: True while any fault or latency rule is kept (read on every request: a plain
+        #: attribute costs less than a ``__bool__`` call).
+        self.active = False
+
+    def _changed(self) -> None:
+        self.active = bool(self._faults) or bool(self._latency)
 
     def add(
         self,
@@ -180,6 +186,7 @@ class FaultQueue:
         seconds = check_delay(delay)
         upper, path = check_filters(method, path, "fail_next")
         self._faults.append(Fault(error, upper, path, times, when, seconds))
+        self.active = True
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first fault matching this request, used up by one."""
@@ -188,6 +195,7 @@ class FaultQueue:
                 fault.remaining -= 1
                 if fault.remaining == 0:
                     self._faults.remove(fault)
+                    self._changed()
                 return fault
         return None
 
@@ -201,6 +209,7 @@ class FaultQueue:
             self._latency.clear()
         else:
             self._latency.pop(key, None)
+        self._changed()
 
     def latency(self, method: str, path: str) -> float:
         """The wait of the newest latency rule matching this request (0 without one)."""
@@ -213,7 +222,7 @@ class FaultQueue:
         return found
 
     def __bool__(self) -> bool:
-        return bool(self._faults) or bool(self._latency)
+        return self.active
 
     def pending(self) -> list[dict[str, object]]:
         """The queued faults in the order they will apply, as the control API lists them."""
@@ -250,3 +259,4 @@ class FaultQueue:
         """Forget every queued fault and latency rule."""
         self._faults.clear()
         self._latency.clear()
+        self.active = False
