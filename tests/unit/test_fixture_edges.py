@@ -70,27 +70,31 @@ def test_a_list_of_objects_is_sent_with_indexes() -> None:
     assert answer["error"]["param"] == "include[]"
 
 
+def deep_reference(levels: int, **step: Any) -> Any:
+    """A customer with metadata, then a step nesting a reference to it ``levels`` deep."""
+    return doc(
+        {
+            "name": "c",
+            "path": "/v1/customers",
+            "method": "post",
+            "params": {"metadata": {"a": "b"}},
+        },
+        {
+            "name": "deep",
+            "path": "/v1/customers",
+            "method": "post",
+            "params": nested(levels, "${c:metadata}"),
+            **step,
+        },
+    )
+
+
 def test_a_reference_may_bring_nesting_up_to_the_limit() -> None:
     """The deepest pair the reference makes is at the limit: the request is sent (and the API
     refuses it with its own, much lower, limit)."""
     fake = FakeTofupay()
     answers = fake.load_fixtures(
-        doc(
-            {
-                "name": "c",
-                "path": "/v1/customers",
-                "method": "post",
-                "params": {"metadata": {"a": "b"}},
-            },
-            {
-                "name": "deep",
-                "path": "/v1/customers",
-                "method": "post",
-                "params": nested(LIMIT - 2, "${c:metadata}"),
-                "expected_error_type": "invalid_request_error",
-            },
-        ),
-        api_key=KEY,
+        deep_reference(LIMIT - 2, expected_error_type="invalid_request_error"), api_key=KEY
     )
     assert answers["deep"]["error"]["message"] == (
         "Invalid parameter x: nested more than 5 levels deep."
@@ -101,23 +105,7 @@ def test_a_reference_that_nests_beyond_the_limit_is_refused_and_nothing_changes(
     """The document itself is shallow enough; the object the reference brings is not."""
     fake, twin = FakeTofupay(seed=2), FakeTofupay(seed=2)
     with pytest.raises(FixtureError) as caught:
-        fake.load_fixtures(
-            doc(
-                {
-                    "name": "c",
-                    "path": "/v1/customers",
-                    "method": "post",
-                    "params": {"metadata": {"a": "b"}},
-                },
-                {
-                    "name": "deep",
-                    "path": "/v1/customers",
-                    "method": "post",
-                    "params": nested(LIMIT - 1, "${c:metadata}"),
-                },
-            ),
-            api_key=KEY,
-        )
+        fake.load_fixtures(deep_reference(LIMIT - 1), api_key=KEY)
     assert str(caught.value) == "fixtures: step 2 ('deep'): params are nested too deeply"
     assert caught.value.step == "deep"
     assert fake.customers() == [] and list(fake.events) == []
