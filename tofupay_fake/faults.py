@@ -221,9 +221,6 @@ class FaultQueue:
                 found = seconds
         return found
 
-    def __bool__(self) -> bool:
-        return self.active
-
     def pending(self) -> list[dict[str, object]]:
         """The queued faults in the order they will apply, as the control API lists them."""
         return [fault.describe() for fault in self._faults]
