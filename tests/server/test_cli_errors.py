@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from tofupay_fake.transports import cli
 from tofupay_fake.transports.cli import main
 from tofupay_fake.transports.serving import INSTALL_HINT
 
@@ -53,6 +54,54 @@ def test_a_bad_value_exits_1_naming_the_option(
     capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     assert serve(capsys, *args) == (1, f"tofupay-fake: {message}\n")
+
+
+GRACE_REFUSED = "--grace must be a number of seconds from 0 to 3600, got {!r}."
+
+
+@pytest.mark.parametrize(
+    ("args", "seconds"),
+    [
+        ([], 2.0),
+        (["--grace", "0"], 0.0),
+        (["--grace", "0.25"], 0.25),
+        (["--grace", "5"], 5.0),
+        (["--grace", "3600"], 3600.0),
+        (["--grace", "-0.5"], None),
+        (["--grace", "3600.5"], None),
+        (["--grace", "soon"], None),
+        (["--grace", ""], None),
+        (["--grace", "nan"], None),
+        (["--grace", "inf"], None),
+    ],
+    ids=["default", "zero", "fraction", "whole", "an-hour", "negative", "over-an-hour",
+         "a-word", "empty", "nan", "infinite"],
+)  # fmt: skip
+def test_grace_is_seconds_from_0_to_an_hour(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    seconds: float | None,
+) -> None:
+    served: list[float] = []
+    monkeypatch.setattr(cli, "serve", lambda parsed: served.append(parsed.grace) or 0)
+    if seconds is None:
+        assert serve(capsys, *args) == (1, f"tofupay-fake: {GRACE_REFUSED.format(args[1])}\n")
+        assert served == []
+    else:
+        assert serve(capsys, *args) == (0, "")
+        assert served == [seconds]
+
+
+def test_grace_is_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--help"])
+    assert exited.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert (
+        "--grace SECONDS on SIGINT/SIGTERM, let requests in progress finish for this many "
+        "seconds, then drop their connections; 0 drops them at once (default: 2)"
+    ) in shown
 
 
 def test_a_good_clock_is_accepted_and_then_uvicorn_is_needed(

@@ -24,11 +24,13 @@ KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 EXIT_WITHIN = 10.0
 #: Bounds every socket read, so a broken server fails the test instead of hanging it.
 READ_TIMEOUT = 30.0
+#: ``--grace`` seconds: a stop drops the stalled connections this soon.
+SHORT_GRACE = "0.2"
 
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    with Served("--port", "0") as served:
+    with Served("--port", "0", "--grace", SHORT_GRACE) as served:
         served.ready()
         yield served
 

@@ -4,6 +4,11 @@ Each test starts a real server subprocess, puts a raw socket in one state
 (stalled in the middle of a request body, not reading a large answer, idle on
 keep-alive), signals the server and checks it exited 0, quietly, and stopped
 listening. The bounds on waiting are generous hang guards, not timings.
+
+The servers here run with a short ``--grace``: the connections a stop must drop
+are dropped when it is over, so a shorter grace proves the same stop sooner.
+The one test that needs time to finish a request while stopping runs with the
+default grace.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ HEADERS = (
     "\r\n"
 )
 BODY = b"email=stalled%40example.com&description=half"
+#: Seconds of ``--grace`` for the servers whose stop drops what is still open.
+SHORT_GRACE = "0.2"
 
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    with Served("--port", "0") as server:
+    with Served("--port", "0", "--grace", SHORT_GRACE) as server:
         server.ready()
         yield server
 
@@ -174,18 +181,22 @@ def test_every_state_at_once_and_a_second_sigterm(served: Served) -> None:
             assert closed_by_the_server(sock)
 
 
-def test_a_request_finished_while_stopping_is_still_answered(served: Served) -> None:
-    with connect(served) as slow:
-        send_half_a_body(slow)
-        served.proc.send_signal(signal.SIGTERM)
-        wait_until_stopping(served)
-        # The rest of the body, sent soon enough, still gets its answer; then the connection closes.
-        slow.sendall(BODY[len(BODY) // 2 :])
-        reply = answer(slow)
-        assert reply.startswith(b"HTTP/1.1 200 "), reply
-        assert b"stalled@example.com" in reply
-        assert_clean_exit(served)
-        assert closed_by_the_server(slow)
+def test_a_request_finished_while_stopping_is_still_answered() -> None:
+    # The default grace: time enough to send the rest of the body once the stop began.
+    with Served("--port", "0") as served:
+        served.ready()
+        with connect(served) as slow:
+            send_half_a_body(slow)
+            served.proc.send_signal(signal.SIGTERM)
+            wait_until_stopping(served)
+            # The rest of the body, sent soon enough, still gets its answer; then the
+            # connection closes.
+            slow.sendall(BODY[len(BODY) // 2 :])
+            reply = answer(slow)
+            assert reply.startswith(b"HTTP/1.1 200 "), reply
+            assert b"stalled@example.com" in reply
+            assert_clean_exit(served)
+            assert closed_by_the_server(slow)
 
 
 HELD_APP = """
@@ -215,7 +226,7 @@ HELD = []
 
 sock = bind("127.0.0.1", 0)
 ready = "tofupay-fake serving http://127.0.0.1:%d (seed 0)" % sock.getsockname()[1]
-_server(app, "warning", ready).run(sockets=[sock])
+_server(app, "warning", ready, grace=0.0).run(sockets=[sock])
 """
 
 
@@ -228,6 +239,7 @@ def held_count(served: Served) -> int:
 def test_a_request_the_server_itself_holds() -> None:
     # The serve command's server, around an app that never answers: the
     # request is cancelled when the graceful wait is over, without a traceback.
+    # (No grace: the connection is dropped at once, the request cancelled a second later.)
     with Served(command=[sys.executable, "-c", HELD_APP]) as held:
         held.ready()
         with connect(held) as waiting:

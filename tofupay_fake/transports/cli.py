@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import ipaddress
 import logging
+import math
 import os
 import re
 import signal
@@ -34,10 +35,13 @@ DEFAULT_PORT = 12111
 DEFAULT_HISTORY = 10_000
 #: The environment variable holding the webhook secret, so that it stays off the command line.
 SECRET_VARIABLE = "TOFUPAY_WEBHOOK_SECRET"
-#: Seconds a stopping server lets requests in progress finish before dropping their connections.
+#: Seconds a stopping server lets requests in progress finish before dropping their
+#: connections (``--grace``).
 GRACE = 2.0
-#: Seconds after the first SIGINT/SIGTERM when the process exits 0, whatever still runs.
-HARD_STOP = 4.5
+#: The longest ``--grace`` accepted: an hour.
+MAX_GRACE = 3600.0
+#: Seconds after the grace period when the process exits 0, whatever still runs.
+HARD_STOP = 2.5
 
 
 def parser() -> argparse.ArgumentParser:
@@ -131,6 +135,12 @@ def parser() -> argparse.ArgumentParser:
         "more, * for any (default: 127.0.0.1, localhost, [::1] and the --host address)",
     )
     serve.add_argument(
+        "--grace",
+        metavar="SECONDS",
+        help="on SIGINT/SIGTERM, let requests in progress finish for this many seconds, then "
+        f"drop their connections; 0 drops them at once (default: {GRACE:g})",
+    )
+    serve.add_argument(
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -154,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"--history must be 0 (keep all) or more, got {args.history}.")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0..65535, got {args.port}.")
+    grace = GRACE if args.grace is None else grace_seconds(args.grace)
+    if grace is None:
+        return _fail(
+            f"--grace must be a number of seconds from 0 to {MAX_GRACE:g}, got {args.grace!r}."
+        )
+    args.grace = grace
     for option, keys in (("--api-key", args.api_keys), ("--fixtures-key", args.fixtures_keys)):
         try:
             checked_keys(keys or (), option)
@@ -173,6 +189,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if importlib.util.find_spec("uvicorn") is None:
         return _fail(INSTALL_HINT)
     return serve(args)
+
+
+def grace_seconds(text: str) -> float | None:
+    """``--grace``'s value in seconds, or None when ``text`` is not a number from 0 to
+    :data:`MAX_GRACE`."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= MAX_GRACE else None  # NaN compares false
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -243,7 +269,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     if state is not None:
         app.keep_state = _keep_state(state)
-    server = _server(app, args.log_level, ready)
+    server = _server(app, args.log_level, ready, args.grace)
     with contextlib.closing(sock), contextlib.ExitStack() as stack:
         if state is not None:
             stack.callback(state.close)  # folds the changes into the base: a quick next start
@@ -341,14 +367,14 @@ def _deliver_webhooks(fake: FakeTofupay, url: str, secret: str) -> Any:
     return functools.partial(sender.close, timeout=1.0)  # stopping stays within seconds
 
 
-def _server(app: Any, log_level: str, ready: str) -> Any:
+def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
     """A uvicorn server that prints ``ready`` once listening and exits 0 on a signal.
 
     On SIGINT or SIGTERM it stops listening, closes idle connections, lets
-    requests in progress finish for :data:`GRACE` seconds, then drops every
+    requests in progress finish for ``grace`` seconds, then drops every
     connection still open (a client stalled mid-body, one not reading its
-    answer). A second signal drops them at once. Whatever still runs after
-    :data:`HARD_STOP` seconds, the process exits 0 then.
+    answer). A second signal drops them at once. Whatever still runs
+    :data:`HARD_STOP` seconds after the grace period, the process exits 0 then.
     """
     import uvicorn
 
@@ -364,7 +390,7 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
             quiet = _QuietCancel()
             logging.getLogger("uvicorn.error").addFilter(quiet)
             loop = asyncio.get_running_loop()
-            drop = loop.call_later(0.0 if self.force_exit else GRACE, self.drop_connections)
+            drop = loop.call_later(0.0 if self.force_exit else grace, self.drop_connections)
             try:
                 await super().shutdown(sockets=sockets)
             finally:
@@ -391,7 +417,7 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
                     self.force_exit = True  # a second signal: stop waiting for anyone
                 else:
                     self.should_exit = True
-                    _exit_after(HARD_STOP)
+                    _exit_after(grace + HARD_STOP)
 
             previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
@@ -410,7 +436,7 @@ def _server(app: Any, log_level: str, ready: str) -> Any:
         access_log=log_level in ("info", "debug"),
         lifespan="on",
         # Requests that outlive the dropped connections (none of ours) are cancelled.
-        timeout_graceful_shutdown=round(GRACE) + 1,
+        timeout_graceful_shutdown=math.ceil(grace) + 1,
     )
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(_MASK_KEYS)
