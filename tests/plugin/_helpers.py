@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import anyio  # noqa: F401
 import httpx  # noqa: F401
 import pytest
+import responses  # noqa: F401
 import respx  # noqa: F401
 
-import tofupay_fake.transports.httpx_transport  # noqa: F401
 from tofupay_fake.seeding import make_faker
 
 # pytester's in-process runs drop the modules a sub-session imported, so the
-# heavy ones are imported here once instead of in every sub-session (a Faker
-# imports its locale's providers when it is made).
+# heavy ones are imported here once instead of in every sub-session: the HTTP
+# clients the fixture intercepts (aiohttp, requests and responses, httpx2: about
+# half a second a sub-session) and a Faker, which imports its locale's providers
+# when it is made.
+for _client in ("aiohttp", "httpx", "httpx2", "requests", "urllib"):
+    importlib.import_module(f"tofupay_fake.transports.{_client}_transport")
 make_faker(0)
 
 URL = "https://api.tofupay.com/v1/customers"
@@ -43,7 +50,6 @@ def run_recorded(
     tag: str,
     *args: str,
     passed: int,
-    subprocess: bool = False,
 ) -> Path:
     """Run the sub-session with ``args``, its tests recording into ``out/<tag>``; that folder.
 
@@ -54,7 +60,50 @@ def run_recorded(
     monkeypatch.setenv("TOFUPAY_OUT", str(out))
     # Under an outer xdist run, sub-sessions would inherit the outer worker's name.
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-    result = runner(*args)
+    result = pytester.runpytest(*args)
     result.assert_outcomes(passed=passed)
     return out
+
+
+class Started:
+    """A sub-session started in a process of its own, recording into ``out/<tag>``.
+
+    It runs while this process goes on (with in-process sub-sessions, say). Use it
+    as a context manager: :meth:`wait` waits for it, asserts that exactly ``passed``
+    tests passed and returns the folder; leaving the block ends it if still running.
+    """
+
+    def __init__(self, pytester: pytest.Pytester, tag: str, *args: str) -> None:
+        self.out = pytester.path / "out" / tag
+        self.out.parent.mkdir(exist_ok=True)
+        basetemp = pytester.path / f"basetemp-{tag}"
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("TOFUPAY_OUT", str(self.out))
+            # Under an outer xdist run, sub-sessions would inherit the outer worker's name.
+            env.delenv("PYTEST_XDIST_WORKER", raising=False)
+            self.process = pytester.popen(
+                [sys.executable, "-m", "pytest", f"--basetemp={basetemp}", *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+            )
+
+    def __enter__(self) -> Started:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+    def wait(self, *, passed: int) -> Path:
+        stdout, stderr = self.process.communicate(timeout=300)
+        result = pytest.RunResult(
+            self.process.returncode,
+            stdout.decode().splitlines(),
+            stderr.decode().splitlines(),
+            0.0,
+        )
+        assert result.ret == 0, "\n".join(result.outlines + result.errlines)
+        result.assert_outcomes(passed=passed)
+        return self.out

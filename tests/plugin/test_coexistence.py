@@ -203,7 +203,11 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def local():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # shutdown() waits for one poll (half a second by default)
+        daemon=True,
+    )
     thread.start()
     RECEIVED.clear()
     try:

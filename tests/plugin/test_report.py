@@ -39,12 +39,27 @@ def test_fails_without_the_fixture():
 """
 
 
-def run(pytester: pytest.Pytester, extra: str = "") -> pytest.RunResult:
+def write(pytester: pytest.Pytester, extra: str = "") -> None:
     write_ini(pytester, extra)
     pytester.makepyfile(test_report=TESTS)
+
+
+def run(pytester: pytest.Pytester, extra: str = "") -> pytest.RunResult:
+    write(pytester, extra)
     result = pytester.runpytest("-p", "no:cacheprovider", "-rN")
     result.assert_outcomes(passed=1, failed=3)
     return result
+
+
+#: The run without an ini option that several tests read, made once per process by
+#: the first test that needs it.
+_DEFAULT: list[pytest.RunResult] = []
+
+
+def default_run(pytester: pytest.Pytester) -> pytest.RunResult:
+    if not _DEFAULT:
+        _DEFAULT.append(run(pytester))
+    return _DEFAULT[0]
 
 
 def sections(result: pytest.RunResult) -> dict[str, list[str]]:
@@ -64,7 +79,7 @@ def sections(result: pytest.RunResult) -> dict[str, list[str]]:
 def test_a_failing_test_lists_its_calls_one_a_line_with_keys_masked(
     pytester: pytest.Pytester,
 ) -> None:
-    result = run(pytester)
+    result = default_run(pytester)
     failures = sections(result)
     assert set(failures) == {
         "test_fails_after_calls",
@@ -89,7 +104,7 @@ def test_a_failing_test_lists_its_calls_one_a_line_with_keys_masked(
 
 
 def test_a_failing_test_without_calls_says_so(pytester: pytest.Pytester) -> None:
-    failures = sections(run(pytester))
+    failures = sections(default_run(pytester))
     listed = failures["test_fails_without_calls"]
     start = next(i for i, line in enumerate(listed) if "tofupay calls" in line)
     assert listed[start + 1] == "(no calls were made)"
@@ -98,12 +113,13 @@ def test_a_failing_test_without_calls_says_so(pytester: pytest.Pytester) -> None
 def test_passing_tests_and_tests_without_the_fixture_get_no_section(
     pytester: pytest.Pytester,
 ) -> None:
-    result = run(pytester)
+    result = default_run(pytester)
     failures = sections(result)
     assert not any("tofupay calls" in line for line in failures["test_fails_without_the_fixture"])
     # Three failing tests, two with the fixture: two sections; the passing test has none.
     assert sum("tofupay calls" in line for line in result.outlines) == 2
     # Even with -rA, which shows passing tests' sections, the passing test has none.
+    write(pytester)
     again = pytester.runpytest("-p", "no:cacheprovider", "-rA", "-k", "test_passes")
     again.assert_outcomes(passed=1)
     assert "tofupay calls" not in again.stdout.str()

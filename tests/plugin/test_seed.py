@@ -7,12 +7,13 @@ tests here compare those files between runs.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from ._helpers import KEY, URL, run_recorded, write_ini
+from ._helpers import KEY, URL, Started, run_recorded, write_ini
 
 RECORDER = f"""
 import json
@@ -108,22 +109,19 @@ def run(
     tag: str,
     *args: str,
     passed: int = len(ALL),
-    subprocess: bool = False,
 ) -> Run:
-    return Run(
-        run_recorded(pytester, monkeypatch, tag, "-s", *args, passed=passed, subprocess=subprocess)
-    )
+    return Run(run_recorded(pytester, monkeypatch, tag, "-s", *args, passed=passed))
 
 
-def test_same_test_same_bytes_in_two_separate_processes(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PYTHONHASHSEED", "1")
-    first = run(project, monkeypatch, "first", subprocess=True)
-    monkeypatch.setenv("PYTHONHASHSEED", "2")
-    second = run(project, monkeypatch, "second", subprocess=True)
-    assert set(first.bodies) == ALL
-    assert first.bodies == second.bodies
+#: The default run (no option, the project as ``project`` makes it) that several tests
+#: compare with, made once per process by the first test that needs it.
+_DEFAULT: list[Run] = []
+
+
+def default_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
+    if not _DEFAULT:
+        _DEFAULT.append(run(pytester, monkeypatch, "default"))
+    return _DEFAULT[0]
 
 
 def printed_bodies(result: pytest.RunResult) -> list[str]:
@@ -146,7 +144,7 @@ def test_printed_bodies_are_identical_between_runs(
 def test_different_tests_get_different_ids(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = run(project, monkeypatch, "all")
+    result = default_run(project, monkeypatch)
     seen: set[bytes] = set()
     for name in sorted(ALL):
         ids = result.ids(name)
@@ -157,7 +155,7 @@ def test_different_tests_get_different_ids(
 def test_base_seed_option_changes_every_id(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    default = run(project, monkeypatch, "default")
+    default = default_run(project, monkeypatch)
     zero = run(project, monkeypatch, "zero", "--tofupay-seed=0")
     one = run(project, monkeypatch, "one", "--tofupay-seed", "1")
     assert zero.bodies == default.bodies
@@ -169,7 +167,7 @@ def test_base_seed_option_changes_every_id(
 def test_ini_option_sets_the_base_seed(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    default = run(project, monkeypatch, "default")
+    default = default_run(project, monkeypatch)
     option_seven = run(project, monkeypatch, "option-7", "--tofupay-seed=7")
     write_ini(project, "tofupay_seed = 7")
     ini_seven = run(project, monkeypatch, "ini-7")
@@ -184,7 +182,7 @@ def test_ini_option_sets_the_base_seed(
 def test_seed_is_the_same_alone_and_in_any_order(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    together = run(project, monkeypatch, "together")
+    together = default_run(project, monkeypatch)
     alone = run(project, monkeypatch, "alone", "-k", "test_beta", passed=1)
     assert alone.bodies == {"beta": together.bodies["beta"]}
     reverse = [
@@ -212,12 +210,17 @@ def test_seed_is_the_same_alone_and_in_any_order(
     assert second_only.bodies == {"gamma-2": together.bodies["gamma-2"]}
 
 
-def test_seed_is_the_same_under_xdist(
+def test_same_bytes_in_another_process_and_under_xdist(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = run(project, monkeypatch, "serial")
-    parallel = run(project, monkeypatch, "xdist", "-n", "2", subprocess=True)
+    # Two fresh worker processes, with another hash seed than this one's (where the
+    # default run was made): nothing may depend on the process, its hash seed
+    # (set or dict order of strings), what it ran before, or how xdist splits the tests.
+    monkeypatch.setenv("PYTHONHASHSEED", "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1")
+    with Started(project, "xdist", "-s", "-n", "2") as started:
+        serial = default_run(project, monkeypatch)
+        parallel = Run(started.wait(passed=len(ALL)))
     assert set(serial.workers.values()) == {"main"}
-    assert set(parallel.workers.values()) <= {"gw0", "gw1"}
+    assert set(parallel.workers.values()) == {"gw0", "gw1"}
     assert set(parallel.workers) == ALL
     assert parallel.bodies == serial.bodies

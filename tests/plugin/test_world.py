@@ -9,10 +9,11 @@ compare those bytes between runs: alone, in another order, under xdist.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from ._helpers import KEY, URL, run_recorded, write_ini
+from ._helpers import KEY, URL, Started, run_recorded, write_ini
 
 CONFTEST = f"""
 import pytest
@@ -104,10 +105,24 @@ def run(
     tag: str,
     *args: str,
     passed: int = len(ALL),
-    subprocess: bool = False,
 ) -> dict[str, bytes]:
-    out = run_recorded(pytester, monkeypatch, tag, *args, passed=passed, subprocess=subprocess)
+    return bodies(run_recorded(pytester, monkeypatch, tag, *args, passed=passed))
+
+
+def bodies(out: Path) -> dict[str, bytes]:
+    """What each test of a run recorded in ``out``, by name."""
     return {path.stem: path.read_bytes() for path in out.glob("*.body")}
+
+
+#: The default run (a session-scoped world, no option) that several tests compare with,
+#: made once per process by the first test that needs it.
+_DEFAULT: list[dict[str, bytes]] = []
+
+
+def default_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    if not _DEFAULT:
+        _DEFAULT.append(run(pytester, monkeypatch, "default"))
+    return _DEFAULT[0]
 
 
 def workers(pytester: pytest.Pytester, tag: str) -> set[str]:
@@ -117,7 +132,7 @@ def workers(pytester: pytest.Pytester, tag: str) -> set[str]:
 def test_every_test_starts_from_the_world_and_makes_its_own_ids(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bodies = run(project, monkeypatch, "all")
+    bodies = default_run(project, monkeypatch)
     assert set(bodies) == ALL
     made = {name: CUSTOMER_ID.search(body) for name, body in bodies.items()}
     new_ids = {match.group() for match in made.values() if match}
@@ -127,19 +142,21 @@ def test_every_test_starts_from_the_world_and_makes_its_own_ids(
 def test_the_same_bytes_alone_in_any_order_and_under_xdist(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    together = run(project, monkeypatch, "together")
-    alone = run(project, monkeypatch, "alone", "test_world.py::test_gamma[2]", passed=1)
-    assert alone == {"gamma-2": together["gamma-2"]}
-    reverse = [
-        "test_world.py::test_world_seed",
-        "test_world.py::test_gamma[3]",
-        "test_world.py::test_beta",
-        "test_world.py::test_gamma[1]",
-        "test_world.py::test_alpha",
-        "test_world.py::test_gamma[2]",
-    ]
-    assert run(project, monkeypatch, "reversed", *reverse) == together
-    parallel = run(project, monkeypatch, "xdist", "-n", "2", subprocess=True)
+    # The xdist run goes on in its own processes while the others run here.
+    with Started(project, "xdist", "-n", "2") as started:
+        together = default_run(project, monkeypatch)
+        alone = run(project, monkeypatch, "alone", "test_world.py::test_gamma[2]", passed=1)
+        assert alone == {"gamma-2": together["gamma-2"]}
+        reverse = [
+            "test_world.py::test_world_seed",
+            "test_world.py::test_gamma[3]",
+            "test_world.py::test_beta",
+            "test_world.py::test_gamma[1]",
+            "test_world.py::test_alpha",
+            "test_world.py::test_gamma[2]",
+        ]
+        assert run(project, monkeypatch, "reversed", *reverse) == together
+        parallel = bodies(started.wait(passed=len(ALL)))
     assert workers(project, "xdist") <= {"gw0", "gw1"} and len(workers(project, "xdist")) == 2
     assert parallel == together
 
@@ -148,7 +165,7 @@ def test_the_same_bytes_alone_in_any_order_and_under_xdist(
 def test_a_world_fixture_of_any_scope(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, scope: str
 ) -> None:
-    session = run(project, monkeypatch, "session")
+    session = default_run(project, monkeypatch)
     project.makeconftest(CONFTEST.format(scope=scope))
     assert run(project, monkeypatch, scope) == session
 
