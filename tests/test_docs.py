@@ -1,9 +1,9 @@
 """The docs' examples are tests: every guide page has one, and every one passes.
 
 A ```python block that defines ``def test_...`` functions is a complete pytest
-module; all of them run in one pytest session with the ``tofupay`` fixture. A
-block whose first line is ``# file: NAME.py`` is written as that module, for
-the tests to import (an application the example tests, say).
+module; all of them, the README's among them, run in one pytest session with the
+``tofupay`` fixture. A block whose first line is ``# file: NAME.py`` is written
+as that module, for the tests to import (an application the example tests, say).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from tests import curl
 from tests.plugin._helpers import write_ini
 from tests.server_thread import ServerThread
+from tests.test_readme import blocks as readme_blocks
 from tofupay_fake import FakeTofupay
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -50,7 +51,7 @@ def test_every_task_page_has_a_runnable_example() -> None:
     assert missing == []
 
 
-def test_the_docs_examples_pass(pytester: pytest.Pytester) -> None:
+def test_the_docs_and_readme_examples_pass(pytester: pytest.Pytester) -> None:
     write_ini(pytester)
     files: dict[str, str] = {}
     count = 0
@@ -64,6 +65,11 @@ def test_the_docs_examples_pass(pytester: pytest.Pytester) -> None:
             elif tests:
                 files[f"test_docs_{stem}_{index}"] = f"# docs/{name}\n{block}"
             count += tests
+    for index, block in enumerate(readme_blocks()):
+        if "def test_" in block:
+            files[f"test_readme_{index}"] = f"# README\n{block}"
+            count += len(re.findall(r"^(?:async )?def test_", block, re.M))
+    assert any(name.startswith("test_readme_") for name in files), "no README example found"
     pytester.makepyfile(**files)
     # Own process: the examples are a user's code (freezegun, threads, global patches) and
     # must not reach the threads this session keeps (the session's server among them).

@@ -1,13 +1,12 @@
-"""The README's examples are tests: every ``python`` block with a test passes."""
+"""The README's examples are tests: every ``python`` block with a test passes.
+
+They run in the docs examples' session (tests/test_docs.py), one process for both.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import pytest
-
-from tests.plugin._helpers import write_ini
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -18,21 +17,6 @@ def blocks() -> list[str]:
 
 def test_the_readme_has_a_first_test() -> None:
     assert any("def test_" in block and "tofupay" in block for block in blocks())
-
-
-def test_the_readme_examples_pass(pytester: pytest.Pytester) -> None:
-    write_ini(pytester)
-    files: dict[str, str] = {}
-    count = 0
-    for index, block in enumerate(blocks()):
-        if "def test_" in block:
-            files[f"test_readme_{index}"] = f"# README\n{block}"
-            count += len(re.findall(r"^(?:async )?def test_", block, re.M))
-    pytester.makepyfile(**files)
-    # Own process: the examples are a user's code (freezegun, threads, global patches) and
-    # must not reach the threads this session keeps (the session's server among them).
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=count)
 
 
 def test_the_readme_links_to_pages_that_exist() -> None:
