@@ -8,6 +8,7 @@ for type checking alike.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import pkgutil
 from pathlib import Path
@@ -27,11 +28,12 @@ ABOVE_THE_CORE = (
 )
 
 
-def modules() -> list[str]:
+@functools.cache  # walking the package imports its subpackages: once is enough
+def modules() -> tuple[str, ...]:
     found = ["tofupay_fake"]
     for info in pkgutil.walk_packages([str(PACKAGE)], "tofupay_fake."):
         found.append(info.name)
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def source_of(name: str) -> Path:
@@ -40,7 +42,8 @@ def source_of(name: str) -> Path:
     return package if package.exists() else (PACKAGE / relative).with_suffix(".py")
 
 
-def imports_of(name: str) -> set[str]:
+@functools.cache
+def imports_of(name: str) -> frozenset[str]:
     """The package's modules that ``name`` imports, anywhere in its source."""
     tree = ast.parse(source_of(name).read_text(encoding="utf-8"))
     is_package = source_of(name).name == "__init__.py"
@@ -65,7 +68,7 @@ def imports_of(name: str) -> set[str]:
                 found.add(target)
     if name == "tofupay_fake":  # the lazy names of __init__ point down by design
         found.clear()
-    return found
+    return frozenset(found)
 
 
 def test_every_module_imports() -> None:
