@@ -3,7 +3,8 @@ documented JSON answer (a success, or an error object with a 4xx status), never 
 an exception out of the app (which a server would log as a traceback).
 
 Bounded and derandomized in CI; ``TOFUPAY_LONG=1`` runs many more examples.
-The app is called in process, as an ASGI server would call it.
+The app is called in process, as an ASGI server would call it: every request of a
+module on one event loop (and its worker threads), as a server's requests are.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +27,7 @@ from tofupay_fake.transports.asgi_app import make_app
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
 FUZZ = settings(
-    max_examples=5_000 if LONG else 200,
+    max_examples=5_000 if LONG else 100,
     derandomize=not LONG,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -126,8 +129,21 @@ origins = st.one_of(
 )
 
 
+@pytest.fixture(scope="module")
+def loop() -> Iterator[asyncio.Runner]:
+    """One event loop for the module's requests, as a server has."""
+    with asyncio.Runner() as runner:
+        yield runner
+
+
 def call(
-    app: Any, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]], body: bytes
+    loop: asyncio.Runner,
+    app: Any,
+    method: str,
+    path: str,
+    query: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """One request to the ASGI app as a server would make it: (status, headers, body)."""
     sent: list[dict[str, Any]] = []
@@ -156,7 +172,7 @@ def call(
         "server": ("127.0.0.1", 12111),
         "client": ("127.0.0.1", 50000),
     }
-    asyncio.run(app(scope, receive, send))  # an exception here is a 500 and a logged traceback
+    loop.run(app(scope, receive, send))  # an exception here is a 500 and a logged traceback
     start = next(message for message in sent if message["type"] == "http.response.start")
     content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], start["headers"], content
@@ -195,6 +211,7 @@ def check_answer(
     origin=origins,
 )
 def test_every_control_request_gets_a_documented_answer(
+    loop: asyncio.Runner,
     method: str,
     path: str,
     query: str,
@@ -213,7 +230,7 @@ def test_every_control_request_gets_a_documented_answer(
     if content_type is not None:
         headers.append((b"content-type", content_type.encode()))
     app = make_app(fake)
-    status, answer_headers, answer = call(app, method, path, query, headers, content)
+    status, answer_headers, answer = call(loop, app, method, path, query, headers, content)
     check_answer(method, status, answer_headers, answer)
 
 
@@ -235,7 +252,11 @@ ENDPOINT_KEYS = sorted([*ENDPOINTS, *RAW_ENDPOINTS])
     as_json=st.booleans(),
 )
 def test_every_endpoint_answers_any_fields_from_its_own_pages(
-    endpoint: tuple[str, str], base: bool, fields: dict[str, Any], as_json: bool
+    loop: asyncio.Runner,
+    endpoint: tuple[str, str],
+    base: bool,
+    fields: dict[str, Any],
+    as_json: bool,
 ) -> None:
     """Past the Host and Origin checks: each endpoint, often with its required fields."""
     method, path = endpoint
@@ -254,14 +275,14 @@ def test_every_endpoint_answers_any_fields_from_its_own_pages(
         body = form(flat).encode()
         content_type = b"application/x-www-form-urlencoded"
     headers = [(b"host", b"127.0.0.1:12111"), (b"content-type", content_type)]
-    status, answer_headers, answer = call(app, method, path, "", headers, body)
+    status, answer_headers, answer = call(loop, app, method, path, "", headers, body)
     check_answer(method, status, answer_headers, answer)
     query = form([(name, value) for name, value in fields.items() if isinstance(value, str)])
-    status, answer_headers, answer = call(app, method, path, query, headers[:1], b"")
+    status, answer_headers, answer = call(loop, app, method, path, query, headers[:1], b"")
     check_answer(method, status, answer_headers, answer)
 
 
-def test_each_endpoint_with_each_field_name_and_odd_value() -> None:
+def test_each_endpoint_with_each_field_name_and_odd_value(loop: asyncio.Runner) -> None:
     """Every endpoint with its required fields plus one more, each name and odd value in turn
     (a truth table the random search above might miss: ``self`` once reached a Python call)."""
     for method, path in ENDPOINT_KEYS:
@@ -276,5 +297,7 @@ def test_each_endpoint_with_each_field_name_and_odd_value() -> None:
                     (b"application/x-www-form-urlencoded", form(list(fields.items())).encode()),
                 ):
                     headers = [(b"host", b"127.0.0.1:12111"), (b"content-type", content_type)]
-                    status, answer_headers, answer = call(app, method, path, "", headers, body)
+                    status, answer_headers, answer = call(
+                        loop, app, method, path, "", headers, body
+                    )
                     check_answer(method, status, answer_headers, answer)
