@@ -15,7 +15,7 @@ backwards. ``test_card_list_matches_model`` does the same, smaller, for the card
 of one customer (``/v1/customers/{id}/sources``).
 
 Runs are derandomized, so CI is deterministic. Long mode: ``TOFUPAY_LONG=1``
-runs 10,000 and 4,000 histories instead of 150 and 60.
+runs 10,000 and 4,000 histories instead of 60 and 30.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from tofupay_fake import FakeTofupay
 
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
 #: Histories per test: a fixed, derandomized sample in the short run, many more in the long one.
-CUSTOMER_HISTORIES = 10_000 if LONG else 150
-CARD_HISTORIES = 4_000 if LONG else 60
+CUSTOMER_HISTORIES = 10_000 if LONG else 60
+CARD_HISTORIES = 4_000 if LONG else 30
 SETTINGS = settings(
     deadline=None,
     derandomize=True,

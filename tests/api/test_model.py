@@ -23,7 +23,7 @@ served; update / delete are 404) and that no key sees another key's objects.
 
 Determinism: CI runs are derandomized (``derandomize=True``, ``database=None``):
 the same histories every run, so CI is reproducible and its step count is a
-fixed figure. ``TOFUPAY_LONG=1`` runs 1,250 histories instead of 20, randomized
+fixed figure. ``TOFUPAY_LONG=1`` runs 1,250 histories instead of 10, randomized
 (each long run explores new ones; hypothesis prints the failing history, and
 ``@reproduce_failure`` replays it).
 """
@@ -55,8 +55,8 @@ from tofupay_fake import FakeTofupay
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
 KEYS = (KEY, OTHER_KEY, LIVE_KEY)
 STEPS_PER_HISTORY = 50
-HISTORIES = 1250 if LONG else 20
-MIN_STEPS = 50_000 if LONG else 700
+HISTORIES = 1250 if LONG else 10
+MIN_STEPS = 50_000 if LONG else 300
 
 #: Rule executions of the current session, by rule name (the figure the test asserts).
 STEPS: Counter[str] = Counter()
