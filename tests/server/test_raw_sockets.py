@@ -4,6 +4,9 @@ Stalls mid-headers and mid-body, a half-closed connection, two pipelined
 requests, a slow reader of a large answer, a long seeding call beside a quick
 request; SIGTERM in each state ends the process with 0 (bounded waits guard
 against a hang). Also: a key sent in a query string never reaches the log.
+
+The tests that stop the server start one each; the others share one, reset
+before each test.
 """
 
 from __future__ import annotations
@@ -29,10 +32,28 @@ SHORT_GRACE = "0.2"
 
 
 @pytest.fixture
-def served() -> Iterator[Served]:
+def stopping() -> Iterator[Served]:
+    """A server of the test's own, which the test stops."""
     with Served("--port", "0", "--grace", SHORT_GRACE) as served:
         served.ready()
         yield served
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Served]:
+    """One server for the module's tests that do not stop it."""
+    with Served("--port", "0") as served:
+        served.ready()
+        yield served
+
+
+@pytest.fixture
+def served(running: Served) -> Served:
+    """The module's server, reset: each test starts from an empty fake."""
+    with connect(running) as sock:
+        sock.sendall(request("POST", "/_fake/reset", connection="close"))
+        assert read_response(sock.makefile("rb"))[0] == 200
+    return running
 
 
 def address(served: Served) -> tuple[str, int]:
@@ -136,11 +157,13 @@ STATES: dict[str, Callable[[Served], socket.socket]] = {
 
 
 @pytest.mark.parametrize("state", sorted(STATES))
-def test_others_are_answered_and_sigterm_exits_0_in_each_state(served: Served, state: str) -> None:
-    sock = STATES[state](served)
+def test_others_are_answered_and_sigterm_exits_0_in_each_state(
+    stopping: Served, state: str
+) -> None:
+    sock = STATES[state](stopping)
     try:
-        assert answered(served) == 200  # the stalled client holds up nobody
-        stops_quickly(served)
+        assert answered(stopping) == 200  # the stalled client holds up nobody
+        stops_quickly(stopping)
     finally:
         sock.close()
 
