@@ -20,8 +20,11 @@ from tests.api.helpers import form_pairs
 from tests.conftest import BASE, KEY
 from tofupay_fake import FakeTofupay
 
+LONG = os.environ.get("TOFUPAY_LONG") == "1"
 THREADS = 8
-PER_THREAD = 500
+#: Creates per thread: every thread's run still spans many of the interpreter's thread
+#: switches; long mode (``TOFUPAY_LONG=1``) makes twice as many.
+PER_THREAD = 500 if LONG else 250
 ASYNC_CREATES = 200
 TOTAL = THREADS * PER_THREAD + ASYNC_CREATES
 
@@ -259,7 +262,7 @@ MIX_TASKS = 200
 MIX_TASK_OPS = 3
 MIX_SHARED = 8
 #: Interleavings differ from run to run: long mode (``TOFUPAY_LONG=1``) runs it 20 times.
-ROUNDS = 20 if os.environ.get("TOFUPAY_LONG") == "1" else 1
+ROUNDS = 20 if LONG else 1
 
 
 def _seed_shared(fake: FakeTofupay) -> list[str]:
