@@ -212,35 +212,6 @@ def test_version() -> None:
     assert result.stdout == f"tofupay-fake {tofupay_fake.__version__}\n"
 
 
-WEBHOOK = "http://127.0.0.1:9/hook"
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--webhook-url", WEBHOOK],
-         "--webhook-url needs --webhook-secret (whsec_...) to sign deliveries."),
-        (["--webhook-url", WEBHOOK, "--webhook-secret", "secret123"],
-         "The webhook secret must be 'whsec_' followed by the key"),
-        (["--webhook-url", WEBHOOK, "--webhook-secret", "whsec_"],
-         "The webhook secret must be 'whsec_' followed by the key"),
-        (["--webhook-url", "ftp://127.0.0.1/hook", "--webhook-secret", "whsec_test123"],
-         "The webhook URL must be http:// or https:// with a host: 'ftp://127.0.0.1/hook'"),
-        (["--webhook-secret", "whsec_test123"], "--webhook-secret is only used with --webhook-url."),
-        (["--port", "70000"], "--port must be 0..65535, got 70000."),
-        (["--host", "203.0.113.7"],
-         "cannot listen on 203.0.113.7:0: 203.0.113.7 is not an address of this machine."),
-    ],
-    ids=["url-without-secret", "secret-without-whsec", "empty-whsec", "ftp-url",
-         "secret-without-url", "port-out-of-range", "foreign-host"],
-)  # fmt: skip
-def test_bad_options_exit_1_with_a_clear_message(args: list[str], message: str) -> None:
-    result = run("serve", "--port", "0", *args)
-    assert result.returncode == 1, result
-    assert result.stdout == ""
-    assert result.stderr == f"tofupay-fake: {message}\n"
-
-
 def test_a_malformed_option_is_a_usage_error() -> None:
     result = run("serve", "--port", "eighty")
     assert result.returncode == 2

@@ -15,6 +15,7 @@ from tofupay_fake.transports.cli import main
 from tofupay_fake.transports.serving import INSTALL_HINT
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
+WEBHOOK = "http://127.0.0.1:9/hook"
 BAD_KEY = (
     "{what} {key!r} is not a Tofupay secret key: a key is 'sk_test_' or 'sk_live_' followed "
     "by letters and digits only (e.g. sk_test_4eC39HqLyjWDarjtT1zdp7dc)."
@@ -46,9 +47,23 @@ def serve(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
          "--clock: bad clock value 'yesterday': it is not a time. A clock is a Unix time (whole "
          "seconds, 0 to 253402300799), an ISO date (2026-01-15, midnight UTC), an ISO datetime "
          "(2026-01-15T10:00:00Z or with an offset such as +02:00), or 'wall'."),
+        (["--webhook-url", WEBHOOK],
+         "--webhook-url needs --webhook-secret (whsec_...) to sign deliveries."),
+        (["--webhook-url", WEBHOOK, "--webhook-secret", "secret123"],
+         "The webhook secret must be 'whsec_' followed by the key"),
+        (["--webhook-url", WEBHOOK, "--webhook-secret", "whsec_"],
+         "The webhook secret must be 'whsec_' followed by the key"),
+        (["--webhook-url", "ftp://127.0.0.1/hook", "--webhook-secret", "whsec_test123"],
+         "The webhook URL must be http:// or https:// with a host: 'ftp://127.0.0.1/hook'"),
+        (["--webhook-secret", "whsec_test123"], "--webhook-secret is only used with --webhook-url."),
+        (["--port", "70000"], "--port must be 0..65535, got 70000."),
+        (["--host", "203.0.113.7"],
+         "cannot listen on 203.0.113.7:0: 203.0.113.7 is not an address of this machine."),
     ],
     ids=["fixtures-key-alone", "negative-history", "publishable-api-key", "empty-api-key",
-         "fixtures-key-not-a-key", "origin-without-scheme", "clock-not-a-time"],
+         "fixtures-key-not-a-key", "origin-without-scheme", "clock-not-a-time",
+         "url-without-secret", "secret-without-whsec", "empty-whsec", "ftp-url",
+         "secret-without-url", "port-out-of-range", "foreign-host"],
 )  # fmt: skip
 def test_a_bad_value_exits_1_naming_the_option(
     capsys: pytest.CaptureFixture[str], args: list[str], message: str
