@@ -23,7 +23,7 @@ import httpx2
 import pytest
 import requests
 
-from tests.conftest import BASE, KEY
+from tests.conftest import BASE, KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 URL = f"{BASE}/v1/customers"
@@ -42,7 +42,7 @@ Send = Callable[[str, dict[str, str], dict[str, str], float], Answer]
 
 def _httpx_like(lib: Any) -> Send:
     def send(method: str, data: dict[str, str], headers: dict[str, str], timeout: float) -> Answer:
-        with lib.Client(timeout=timeout) as client:
+        with lib.Client(timeout=timeout, verify=SSL_CONTEXT) as client:
             r = client.request(method, URL, data=data, headers=headers, auth=(KEY, ""))
         return Answer(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.json())
 
@@ -53,7 +53,7 @@ def _httpx_async(
     method: str, data: dict[str, str], headers: dict[str, str], timeout: float
 ) -> Answer:
     async def go() -> Answer:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=timeout, verify=SSL_CONTEXT) as client:
             r = await client.request(method, URL, data=data, headers=headers, auth=(KEY, ""))
         return Answer(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.json())
 
