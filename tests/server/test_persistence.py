@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import SSL_CONTEXT
 from tofupay_fake import FakeTofupay, Snapshot
 from tofupay_fake.persistence import StateError, StateFile
 
@@ -69,7 +70,17 @@ def serve(*args: str) -> Served:
 
 
 def api(url: str) -> httpx.Client:
-    return httpx.Client(base_url=url, auth=(KEY, ""), timeout=10)
+    return httpx.Client(base_url=url, auth=(KEY, ""), timeout=10, verify=SSL_CONTEXT)
+
+
+def get(url: str, **kwargs: Any) -> httpx.Response:
+    """``httpx.get`` with the suite's SSL context (a new client loads the CA bundle, ~40 ms)."""
+    return httpx.get(url, verify=SSL_CONTEXT, **kwargs)
+
+
+def post(url: str, **kwargs: Any) -> httpx.Response:
+    """``httpx.post`` with the suite's SSL context."""
+    return httpx.post(url, verify=SSL_CONTEXT, **kwargs)
 
 
 def all_customers(client: httpx.Client) -> dict[str, dict[str, Any]]:
@@ -119,9 +130,9 @@ def test_sigkill_under_load_loses_no_answered_write(tmp_path: Path) -> None:
             assert stored[ident]["created"] == when
         for ident, description in updated.items():
             assert stored[ident]["description"] == description
-        calls = httpx.get(f"{second.url}/_fake/calls").json()["data"]
+        calls = get(f"{second.url}/_fake/calls").json()["data"]
         assert request_ids <= {call["request_id"] for call in calls}
-        events = httpx.get(f"{second.url}/_fake/events", params={"type": "customer.created"})
+        events = get(f"{second.url}/_fake/events", params={"type": "customer.created"})
         assert set(created) <= {event["data"]["object"]["id"] for event in events.json()["data"]}
         # Ids, clock and request ids go on: nothing is given twice.
         fresh = client.post("/v1/customers", data={"email": "after@example.com"})
@@ -138,27 +149,27 @@ def test_a_restart_gives_back_exactly_the_same_server(tmp_path: Path) -> None:
         ada = client.post("/v1/customers", data={"email": "ada@example.com", "source": "tok_visa"})
         client.post(f"/v1/customers/{ada.json()['id']}", data={"metadata[plan]": "pro"})
         client.get("/v1/customers/cus_missing0000000")
-        httpx.post(f"{first.url}/_fake/clock", data={"advance": "3600"})
-        httpx.post(f"{first.url}/_fake/customers", data={"api_key": KEY, "n": "3"})
-        httpx.post(f"{first.url}/_fake/fail_next", data={"error": "rate_limit"})
+        post(f"{first.url}/_fake/clock", data={"advance": "3600"})
+        post(f"{first.url}/_fake/customers", data={"api_key": KEY, "n": "3"})
+        post(f"{first.url}/_fake/fail_next", data={"error": "rate_limit"})
         before = {
-            path: httpx.get(f"{first.url}{path}").content
+            path: get(f"{first.url}{path}").content
             for path in ("/_fake/snapshot", "/_fake/calls", "/_fake/events", "/_fake/faults")
         }
         assert first.stop() == 0
     # Other options on the command line: the file's win (and the server says so).
     with serve("--state", str(state), "--seed", "8") as second:
-        after = {path: httpx.get(f"{second.url}{path}").content for path in before}
+        after = {path: get(f"{second.url}{path}").content for path in before}
         assert after == before
         assert "ignoring --seed, --clock" in second.stderr
-        assert httpx.post(f"{second.url}/v1/customers", auth=(KEY, "")).status_code == 429
+        assert post(f"{second.url}/v1/customers", auth=(KEY, "")).status_code == 429
 
 
 def test_snapshot_endpoints_save_and_restore_the_world(tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     with serve("--state", str(state)) as served, api(served.url) as client:
-        httpx.post(f"{served.url}/_fake/customers", data={"api_key": KEY, "n": "5"})
-        saved = httpx.get(f"{served.url}/_fake/snapshot")
+        post(f"{served.url}/_fake/customers", data={"api_key": KEY, "n": "5"})
+        saved = get(f"{served.url}/_fake/snapshot")
         assert saved.status_code == 200
         assert saved.headers["content-type"] == "application/json"
         assert json.loads(saved.content)["format"] == "tofupay-fake/1"
@@ -166,17 +177,17 @@ def test_snapshot_endpoints_save_and_restore_the_world(tmp_path: Path) -> None:
         assert saved.text == world.to_json()
         client.post("/v1/customers", data={"email": "later@example.com"})
         assert len(all_customers(client)) == 6
-        restored = httpx.post(f"{served.url}/_fake/snapshot", content=saved.content)
+        restored = post(f"{served.url}/_fake/snapshot", content=saved.content)
         assert restored.json() == {"restored": True, "customers": 5}
         assert len(all_customers(client)) == 5
         for bad in (b"", b"{", saved.content[:-10], b'{"format": "tofupay-fake/0"}'):
-            refused = httpx.post(f"{served.url}/_fake/snapshot", content=bad)
+            refused = post(f"{served.url}/_fake/snapshot", content=bad)
             assert refused.status_code == 400
             assert refused.json()["error"]["message"].startswith("Invalid snapshot: ")
         assert len(all_customers(client)) == 5
         assert served.stop() == 0
     with serve("--state", str(state)) as again, api(again.url) as client:
-        assert httpx.get(f"{again.url}/_fake/snapshot").text == saved.text
+        assert get(f"{again.url}/_fake/snapshot").text == saved.text
         assert len(all_customers(client)) == 5
 
 
@@ -186,9 +197,9 @@ def test_a_big_world_goes_through_the_snapshot_endpoints() -> None:
     text = builder.snapshot().to_json()
     assert len(text) > 1024 * 1024  # more than an API request may carry
     with serve("--seed", "1") as served:  # a snapshot's text names the seed of its fake
-        answer = httpx.post(f"{served.url}/_fake/snapshot", content=text.encode(), timeout=60)
+        answer = post(f"{served.url}/_fake/snapshot", content=text.encode(), timeout=60)
         assert answer.json() == {"restored": True, "customers": 2000}
-        assert httpx.get(f"{served.url}/_fake/snapshot", timeout=60).text == text
+        assert get(f"{served.url}/_fake/snapshot", timeout=60).text == text
 
 
 # -- files that are not ours --------------------------------------------------------

@@ -11,11 +11,12 @@ import signal
 import socket
 import threading
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import KEY
+from tests.conftest import KEY, SSL_CONTEXT
 from tests.server.served import Served
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
@@ -27,30 +28,40 @@ def served() -> ServerThread:
         yield running  # type: ignore[misc]
 
 
+def get(url: str, **kwargs: Any) -> httpx.Response:
+    """``httpx.get`` with the suite's SSL context (a new client loads the CA bundle, ~40 ms)."""
+    return httpx.get(url, verify=SSL_CONTEXT, **kwargs)
+
+
+def post(url: str, **kwargs: Any) -> httpx.Response:
+    """``httpx.post`` with the suite's SSL context."""
+    return httpx.post(url, verify=SSL_CONTEXT, **kwargs)
+
+
 def fail_next(url: str, **fields: str) -> httpx.Response:
-    return httpx.post(f"{url}/_fake/fail_next", data=fields)
+    return post(f"{url}/_fake/fail_next", data=fields)
 
 
 def test_connection_error_closes_the_connection_unanswered(served: ServerThread) -> None:
     assert fail_next(served.url, error="connection_error").json() == {"queued": 1}
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.post(f"{served.url}/v1/customers", auth=(KEY, ""))
+        post(f"{served.url}/v1/customers", auth=(KEY, ""))
     assert served.app.fake.customers(KEY) == []
     assert [call.status_code for call in served.app.fake.calls] == [0]
-    assert httpx.get(f"{served.url}/v1/customers", auth=(KEY, "")).status_code == 200
+    assert get(f"{served.url}/v1/customers", auth=(KEY, "")).status_code == 200
 
 
 def test_a_lost_answer_after_the_change_was_made(served: ServerThread) -> None:
     fail_next(served.url, error="connection_error", when="after", method="POST")
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.post(
+        post(
             f"{served.url}/v1/customers",
             auth=(KEY, ""),
             data={"email": "kept@example.com"},
             headers={"Idempotency-Key": "order-1"},
         )
     assert [c["email"] for c in served.app.fake.customers(KEY)] == ["kept@example.com"]
-    retry = httpx.post(
+    retry = post(
         f"{served.url}/v1/customers",
         auth=(KEY, ""),
         data={"email": "kept@example.com"},
@@ -63,17 +74,17 @@ def test_a_lost_answer_after_the_change_was_made(served: ServerThread) -> None:
 def test_timeout_holds_the_request_then_closes_it(served: ServerThread) -> None:
     fail_next(served.url, error="timeout", delay="0.3")
     with pytest.raises(httpx.RemoteProtocolError):  # held, then closed without an answer
-        httpx.get(f"{served.url}/v1/customers", auth=(KEY, ""), timeout=10)
+        get(f"{served.url}/v1/customers", auth=(KEY, ""), timeout=10)
     fail_next(served.url, error="timeout")  # 30 s by default: the client gives up first
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(f"{served.url}/v1/customers", auth=(KEY, ""), timeout=0.5)
-    faults = httpx.get(f"{served.url}/_fake/faults").json()["data"]
+        get(f"{served.url}/v1/customers", auth=(KEY, ""), timeout=0.5)
+    faults = get(f"{served.url}/_fake/faults").json()["data"]
     assert faults == []
 
 
 def test_an_answer_fault_with_a_delay_and_a_status(served: ServerThread) -> None:
     fail_next(served.url, error="503", delay="0.2", when="after", method="POST")
-    answer = httpx.post(f"{served.url}/v1/customers", auth=(KEY, ""), data={"email": "d@x.io"})
+    answer = post(f"{served.url}/v1/customers", auth=(KEY, ""), data={"email": "d@x.io"})
     assert answer.status_code == 503
     assert answer.headers["tofupay-should-retry"] == "true"
     assert len(served.app.fake.customers(KEY)) == 1  # made before the answer was lost
@@ -119,7 +130,7 @@ def test_sigterm_while_a_timeout_fault_holds_a_request_exits_0_promptly() -> Non
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         deadline = time.monotonic() + 10
-        while httpx.get(f"{server.url}/_fake/faults").json()["data"]:  # until the request
+        while get(f"{server.url}/_fake/faults").json()["data"]:  # until the request
             assert time.monotonic() < deadline, "the request never took the fault"
             time.sleep(0.01)  # has taken the fault: it is held by now
         started = time.monotonic()
