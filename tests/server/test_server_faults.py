@@ -23,9 +23,10 @@ from tofupay_fake import FakeTofupay
 
 
 @pytest.fixture
-def served() -> ServerThread:
-    with ServerThread(FakeTofupay()) as running:
-        yield running  # type: ignore[misc]
+def served(server: ServerThread) -> ServerThread:
+    """The session's loopback server, serving a new fake."""
+    server.app.fake = FakeTofupay()
+    return server
 
 
 def get(url: str, **kwargs: Any) -> httpx.Response:
