@@ -1,13 +1,13 @@
 """Fixture files in server mode: ``serve --fixtures FILE`` and ``POST /_fake/fixtures``.
 
 The control endpoint goes over a real socket to the session's loopback server,
-pointed at a fake of each test's own; ``--fixtures`` runs real subprocesses.
+pointed at a fake of each test's own; ``--fixtures`` runs real subprocesses (the
+command lines refused before anything listens run ``main`` in this process).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.served import EXIT_TIMEOUT, Served, python_m
+from tests.server.served import Served
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay, messages
+from tofupay_fake.transports.cli import main
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 DEFAULT = "sk_test_tofupay"
@@ -229,33 +230,31 @@ def test_serve_fixtures_key_and_api_keys(world: Path) -> None:
         served.stop()
 
 
-def serve_fails(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [*python_m(), "serve", "--port", "0", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=EXIT_TIMEOUT,
-    )
-    assert done.returncode == 1
-    assert done.stdout == ""
-    return done
+def serve_fails(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``tofupay-fake serve --port 0 ARGS`` run by ``main`` here: exit 1, nothing on
+    stdout; what it printed on stderr."""
+    assert main(["serve", "--port", "0", *args]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err
 
 
-def test_serve_refuses_a_world_that_does_not_load(tmp_path: Path, world: Path) -> None:
+def test_serve_refuses_a_world_that_does_not_load(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, world: Path
+) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(BROKEN), encoding="utf-8")
-    assert serve_fails("--fixtures", str(broken)).stderr == (
+    assert serve_fails(capsys, "--fixtures", str(broken)) == (
         f"tofupay-fake: --fixtures: {broken}: step 1 ('a'): unknown reference ${{cus_jeny:id}}: "
         "no step is named 'cus_jeny'.\n"
     )
     missing = tmp_path / "missing.json"
-    assert serve_fails("--fixtures", str(missing)).stderr == (
+    assert serve_fails(capsys, "--fixtures", str(missing)) == (
         f"tofupay-fake: --fixtures: {missing}: cannot read the fixture file "
         "(No such file or directory)\n"
     )
-    assert serve_fails("--fixtures-key", KEY).stderr == (
+    assert serve_fails(capsys, "--fixtures-key", KEY) == (
         "tofupay-fake: --fixtures-key is only used with --fixtures.\n"
     )
-    refused = serve_fails("--fixtures", str(world), "--fixtures-key", "pk_test_1")
-    assert refused.stderr.startswith("tofupay-fake: --fixtures-key 'pk_test_1' is not a ")
+    refused = serve_fails(capsys, "--fixtures", str(world), "--fixtures-key", "pk_test_1")
+    assert refused.startswith("tofupay-fake: --fixtures-key 'pk_test_1' is not a ")

@@ -18,6 +18,7 @@ import pytest
 
 from tofupay_fake import FakeTofupay
 from tofupay_fake.transports.asgi_app import make_app
+from tofupay_fake.transports.cli import main
 
 from .served import Served
 
@@ -177,18 +178,23 @@ def test_serve_refuses_foreign_pages_and_takes_the_allow_flags(served: Served) -
         assert customers["total_count"] == 2
 
 
-def test_serve_refuses_a_malformed_allow_origin() -> None:
-    with Served("--port", "0", "--allow-origin", "localhost:3000") as served:
-        assert served.proc.wait(30) == 1
-        served.close()
-        assert served.stderr.startswith("tofupay-fake: --allow-origin: allowed_origins takes")
-        assert "Traceback" not in served.stderr
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``tofupay-fake serve --port 0 ARGS``, refused before anything listens, run by
+    ``main`` here: exit 1, nothing on stdout; its stderr."""
+    assert main(["serve", "--port", "0", *args]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err
 
 
-def test_serve_refuses_a_malformed_api_key_in_one_line() -> None:
-    with Served("--port", "0", "--api-key", "sk_test_my_app") as served:
-        assert served.proc.wait(30) == 1
-        served.close()
-    assert served.stderr.count("\n") == 1
-    assert served.stderr.startswith("tofupay-fake: --api-key 'sk_test_my_app' is not")
-    assert "letters and digits" in served.stderr and "sk_test_" in served.stderr
+def test_serve_refuses_a_malformed_allow_origin(capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(capsys, "--allow-origin", "localhost:3000")
+    assert err.startswith("tofupay-fake: --allow-origin: allowed_origins takes")
+    assert err.count("\n") == 1
+
+
+def test_serve_refuses_a_malformed_api_key_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(capsys, "--api-key", "sk_test_my_app")
+    assert err.count("\n") == 1
+    assert err.startswith("tofupay-fake: --api-key 'sk_test_my_app' is not")
+    assert "letters and digits" in err and "sk_test_" in err
