@@ -4,7 +4,8 @@ A second process drives writes at the server and logs each answer it gets;
 the server is killed (SIGKILL) mid-load and started again on the same file:
 every answered write is there, and ids, clock, calls and events go on. Files
 that are not the server's own are refused with exit status 1 and left as they
-were. ``GET``/``POST /_fake/snapshot`` save and restore the world.
+were (those start-ups end before anything listens, so ``main`` runs them in this
+process). ``GET``/``POST /_fake/snapshot`` save and restore the world.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import pytest
 from tests.conftest import SSL_CONTEXT
 from tofupay_fake import FakeTofupay, Snapshot
 from tofupay_fake.persistence import StateError, StateFile
+from tofupay_fake.transports.cli import main
 
-from .served import EXIT_TIMEOUT, Served, python_m
+from .served import EXIT_TIMEOUT, Served
 
 KEY = "sk_test_persistence"
 
@@ -205,14 +207,13 @@ def test_a_big_world_goes_through_the_snapshot_endpoints() -> None:
 # -- files that are not ours --------------------------------------------------------
 
 
-def refused(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*python_m(), "serve", "--port", "0", "--state", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=EXIT_TIMEOUT,
-        check=False,
-    )
+def refused(capsys: pytest.CaptureFixture[str], path: Path) -> str:
+    """``serve --port 0 --state PATH`` refused before anything listens, run by ``main`` in
+    this process: exit 1, nothing on stdout; what it printed on stderr."""
+    assert main(["serve", "--port", "0", "--state", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err
 
 
 def make_refused(kind: str, path: Path) -> None:
@@ -247,33 +248,31 @@ def make_refused(kind: str, path: Path) -> None:
     ],
 )
 def test_files_that_are_not_ours_are_refused_and_left_alone(
-    tmp_path: Path, kind: str, says: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, says: str
 ) -> None:
     path = tmp_path / "state.db"
     make_refused(kind, path)
     before = path.read_bytes()
-    result = refused(path)
-    assert result.returncode == 1, result
-    assert result.stderr.startswith("tofupay-fake: --state: "), result.stderr
-    assert says in result.stderr
-    assert "serving" not in result.stdout
+    err = refused(capsys, path)
+    assert err.startswith("tofupay-fake: --state: "), err
+    assert says in err
     assert path.read_bytes() == before
     with pytest.raises(StateError):
         StateFile(path)
 
 
-def test_one_file_serves_one_server_at_a_time(tmp_path: Path) -> None:
+def test_one_file_serves_one_server_at_a_time(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     state = tmp_path / "state.db"
     with serve("--state", str(state)):
-        result = refused(state)
-        assert result.returncode == 1
-        assert "in use by another tofupay-fake server" in result.stderr
+        assert "in use by another tofupay-fake server" in refused(capsys, state)
 
 
-def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    result = refused(tmp_path / "nowhere" / "state.db")
-    assert result.returncode == 1
-    assert "is not a directory" in result.stderr
+def test_a_missing_directory_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert "is not a directory" in refused(capsys, tmp_path / "nowhere" / "state.db")
 
 
 def test_fixtures_loaded_at_the_first_start_are_part_of_the_state(tmp_path: Path) -> None:
