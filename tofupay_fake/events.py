@@ -51,7 +51,8 @@ class Recorded(NamedTuple):
 def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
     """The JSON text of :func:`event`, exactly as ``json.dumps(event(...), ensure_ascii=False)``.
 
-    A customer object equal to the one ``render`` keeps reuses its text.
+    ``ident`` is an id the fake made (letters, digits and ``_``: nothing to
+    escape). A customer object equal to the one ``render`` keeps reuses its text.
     """
     kind, obj, previous = change
     if type(created) is not int:  # pragma: no cover - clocks give ints
@@ -60,10 +61,15 @@ def encode(ident: str, created: int, livemode: bool, change: Change) -> str:
     if previous is not None:
         body += ', "previous_attributes": ' + render.dumps(previous)
     return (
-        f'{{"id": {encode_basestring(ident)}, "object": "event", "type": {encode_basestring(kind)}, '
-        f'"created": {created}, "livemode": {"true" if livemode else "false"}, '
+        f'{{"id": "{ident}", "object": "event", "type": {_TYPE_TEXTS[kind]}, '
+        f'"created": {created}, "livemode": {_LIVEMODE_TEXTS[livemode]}, '
         f'"data": {{"object": {body}}}}}'
     )
+
+
+#: Each event type as JSON text, and each livemode.
+_TYPE_TEXTS = {kind: encode_basestring(kind) for kind in TYPES}
+_LIVEMODE_TEXTS = {False: "false", True: "true"}
 
 
 def event(ident: str, created: int, livemode: bool, change: Change) -> dict[str, Any]:
@@ -100,8 +106,10 @@ class EventLog(Sequence[dict[str, Any]]):
             else deque(encoded or (), limit)
         )
         self._listeners: list[Callable[[Recorded], None]] = []
-        #: Recorded, not yet given an id and encoded: (ids, created, livemode, change).
-        self._pending: list[tuple[IdFactory, int, bool, Change]] = []
+        #: Recorded, not yet given an id and encoded: (created, livemode, change), all of
+        #: them to take their ids from :attr:`_pending_ids`, in order.
+        self._pending: list[tuple[int, bool, Change]] = []
+        self._pending_ids: IdFactory | None = None
         self._lock = threading.RLock()
 
     def record(
@@ -121,7 +129,10 @@ class EventLog(Sequence[dict[str, Any]]):
         """
         with self._lock:
             if not self._listeners:
-                self._pending.append((ids, created, livemode, change))
+                if ids is not self._pending_ids:  # another factory: the pending take theirs first
+                    self._settle()
+                    self._pending_ids = ids
+                self._pending.append((created, livemode, change))
                 if len(self._pending) >= _PENDING_LIMIT:
                     self._settle()  # a long run keeps text, not dicts the GC must walk
                 return
@@ -138,8 +149,14 @@ class EventLog(Sequence[dict[str, Any]]):
         if self._pending:
             with self._lock:
                 pending, self._pending = self._pending, []
-                for ids, created, livemode, change in pending:
-                    self._encoded.append(encode(ids.new("evt"), created, livemode, change))
+                assert self._pending_ids is not None
+                idents = self._pending_ids.many("evt", len(pending))
+                self._encoded.extend(
+                    [
+                        encode(ident, created, livemode, change)
+                        for ident, (created, livemode, change) in zip(idents, pending, strict=True)
+                    ]
+                )
         return self._encoded
 
     def _snapshot(self) -> list[str]:
@@ -228,8 +245,9 @@ class EventLog(Sequence[dict[str, Any]]):
         """Forget every event (the ids pending events would have had are used up all the same)."""
         with self._lock:
             pending, self._pending = self._pending, []
-            for ids, *_ in pending:
-                ids.new("evt")
+            if pending:
+                assert self._pending_ids is not None
+                self._pending_ids.many("evt", len(pending))
             self._encoded.clear()
 
     def find(self, type: str, fields: dict[str, Any]) -> dict[str, Any]:

@@ -237,3 +237,32 @@ def test_a_long_run_encodes_its_events_as_it_goes() -> None:
         log.record(lazy, n, False, change)
     assert len(log._pending) < 256
     assert [e["id"] for e in log] == [eager.new("evt") for _ in range(600)]
+
+
+@pytest.mark.parametrize("prefix", sorted(ID_LENGTHS))
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 256])
+def test_many_ids_at_once_are_the_ids_one_at_a_time(prefix: str, count: int) -> None:
+    one_by_one, at_once = IdFactory(5), IdFactory(5)
+    one_by_one.new(prefix)
+    at_once.new(prefix)  # from a stream already drawn from, as in use
+    expected = [one_by_one.new(prefix) for _ in range(count)]
+    assert at_once.many(prefix, count) == expected
+    assert at_once.new(prefix) == one_by_one.new(prefix)  # and the stream goes on alike
+
+
+def test_many_ids_skip_taken_ones_as_new_does() -> None:
+    one_by_one, at_once = IdFactory(9), IdFactory(9)
+    taken = {one_by_one.new("evt")}
+    one_by_one = IdFactory(9)
+    for factory in (one_by_one, at_once):
+        factory.skip_taken("evt", taken.__contains__)
+    assert at_once.many("evt", 3) == [one_by_one.new("evt") for _ in range(3)]
+    assert not taken & set(at_once.many("evt", 3))
+
+
+def test_request_ids_come_from_the_same_stream_as_new() -> None:
+    fast, generic = IdFactory(2), IdFactory(2)
+    assert [fast.request_id() for _ in range(5)] == [generic.new("req") for _ in range(5)]
+    fast.reset()
+    generic.reset()
+    assert fast.new("req") == generic.request_id()
