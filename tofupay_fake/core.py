@@ -132,7 +132,7 @@ class Core:
         method, raw_path, query, headers, body = request
         path = routes.decode_path(raw_path) if "%" in raw_path else raw_path
         with self._lock:
-            request_id = self._ids.new("req")
+            request_id = self._ids.request_id()
             api_key: str | None = None
             decoded: params.Params = {}
             replayed = False
@@ -246,10 +246,9 @@ class Core:
                 account_key = auth.account_of_publishable(key, self.api_keys)
             else:
                 account_key = auth.check_key(key, self.api_keys)
-        account = self._store.account(account_key)
-        if method != "GET":  # it may write: copy what a snapshot shares
-            self._store.writable()
-            account.writable()
+        store = self._store
+        writes = method != "GET"  # it may write: copy what a snapshot shares
+        account = store.account(account_key, writable=writes)
         idem = headers.get("idempotency-key") if method == "POST" else None
         signature = ""
         if idem:
@@ -292,8 +291,8 @@ class Core:
         if idem:
             payload = answer if isinstance(answer, dict) else json.loads(answer)
             idempotency.save(account, idem, signature, decoded, status, payload)
-        if method != "GET":  # a new key's account is kept once a request left something in it
-            self._store.keep(account)
+        if writes and account_key not in store.accounts:  # kept once it holds anything
+            store.keep(account)
         return key, decoded, status, answer, False
 
     def _record_changes(
@@ -310,19 +309,17 @@ class Core:
         With ``held``, the events are kept there instead, to be recorded later.
         The customer objects are the texts :attr:`_texts` keeps (an answer just made them).
         """
-        now = account.customers.get(customer_id)
-        for change in changes.changes(was, now, self._texts):
+        found = changes.changes(was, account.customers.get(customer_id), self._texts)
+        if not found:
+            return
+        created, livemode, api_key = self.clock.now(), account.livemode, account.api_key
+        for change in found:
             if held is not None:
-                held.append((self.clock.now(), account.livemode, change, account.api_key))
-                continue
-            self._events.record(
-                self._ids,
-                self.clock.now(),
-                account.livemode,
-                change,
-                api_key=account.api_key,
-                seeded=seeded,
-            )
+                held.append((created, livemode, change, api_key))
+            else:
+                self._events.record(
+                    self._ids, created, livemode, change, api_key=api_key, seeded=seeded
+                )
 
     def _seeding_answer(self, request: Request, held: list[HeldEvent]) -> tuple[int, str]:
         """The API's answer to a seeding request (a fixture file's step): (status, JSON).
@@ -434,9 +431,7 @@ class Core:
         with self._lock:
             auth.check_key(api_key, self.api_keys)
             routes.CREATE_CUSTOMER.check_params(raw)
-            account = self._store.account(api_key)
-            self._store.writable()
-            account.writable()
+            account = self._store.account(api_key, writable=True)
             if id is not None:
                 _check_new_id(account, id)
             created = customers.create(account, raw, self._env, id)
@@ -466,9 +461,7 @@ class Core:
                 from .seeding import CustomerData
 
                 self._faker = CustomerData(self.seed)
-            account = self._store.account(api_key)
-            self._store.writable()
-            account.writable()
+            account = self._store.account(api_key, writable=True)
             made = []
             for _ in range(n):
                 raw = self._faker.fields(account.by_email)

@@ -129,10 +129,8 @@ def _params_of(call: RecordedCall) -> dict[str, Any]:
 _new_object = object.__new__
 
 #: A call as :meth:`CallLog.add` keeps it until the log is first read: (method, path,
-#: params, headers, api_key, idempotency_key, status_code, response, request_id).
-_Parts = tuple[
-    str, str, dict[str, Any], Mapping[str, str], "str | None", "str | None", int, Any, str
-]
+#: params, headers, api_key, status_code, response, request_id).
+_Parts = tuple[str, str, dict[str, Any], Mapping[str, str], "str | None", int, Any, str]
 
 
 def _made(parts: _Parts) -> RecordedCall:
@@ -140,7 +138,7 @@ def _made(parts: _Parts) -> RecordedCall:
 
     Without its frozen ``__init__``'s one ``object.__setattr__`` per field.
     """
-    method, path, params, headers, api_key, idempotency_key, status, response, request_id = parts
+    method, path, params, headers, api_key, status, response, request_id = parts
     call = _new_object(RecordedCall)
     call.__dict__.update(
         method=method,
@@ -148,7 +146,7 @@ def _made(parts: _Parts) -> RecordedCall:
         _params=params,
         headers=MaskedHeaders(headers),
         api_key=api_key,
-        idempotency_key=idempotency_key,
+        idempotency_key=headers.get("idempotency-key"),
         status_code=status,
         _response=response,
         request_id=request_id,
@@ -212,8 +210,6 @@ class CallLog(Sequence[RecordedCall]):
             (calls if calls is not None else []) if limit is None else deque(calls or (), limit)
         )
         self._calls = cast("list[RecordedCall | _Parts] | deque[RecordedCall | _Parts]", kept)
-        #: How many of the newest entries may still be parts (see :meth:`_made_calls`).
-        self._unmade = 0
         #: Held to record a call and to copy the calls for a read: a read made while
         #: other threads record sees the calls of one moment.
         self._lock = threading.Lock()
@@ -224,12 +220,11 @@ class CallLog(Sequence[RecordedCall]):
         Called under the lock.
         """
         calls = self._calls
-        if self._unmade:
-            for index in range(max(len(calls) - self._unmade, 0), len(calls)):
-                entry = calls[index]
-                if type(entry) is tuple:
-                    calls[index] = _made(entry)
-            self._unmade = 0
+        if calls and type(calls[-1]) is tuple:  # parts are the newest entries: make them
+            index = len(calls) - 1
+            while index >= 0 and type(calls[index]) is tuple:
+                calls[index] = _made(calls[index])  # type: ignore[arg-type]
+                index -= 1
         return cast("list[RecordedCall] | deque[RecordedCall]", calls)
 
     def _snapshot(self) -> list[RecordedCall]:
@@ -277,8 +272,7 @@ class CallLog(Sequence[RecordedCall]):
     def append(self, call: RecordedCall) -> None:
         """Record one call (the fake does this)."""
         with self._lock:
-            self._calls.append(call)
-            self._unmade += 1  # so that the parts before it are still made
+            self._made_calls().append(call)  # the parts before it are made first
 
     def add(
         self,
@@ -300,26 +294,15 @@ class CallLog(Sequence[RecordedCall]):
         # A request's Headers are kept as their dict of lower-case names (what MaskedHeaders
         # reads the same way): a tuple of plain values the garbage collector soon stops walking.
         kept = headers._lowered if type(headers) is Headers else headers
-        parts: _Parts = (
-            method,
-            path,
-            params,
-            kept,
-            api_key,
-            kept.get("idempotency-key"),
-            status_code,
-            response,
-            request_id,
-        )
         with self._lock:
-            self._calls.append(parts)
-            self._unmade += 1
+            self._calls.append(
+                (method, path, params, kept, api_key, status_code, response, request_id)
+            )
 
     def clear(self) -> None:
         """Forget every call."""
         with self._lock:
             self._calls.clear()
-            self._unmade = 0
 
     def filter(
         self,

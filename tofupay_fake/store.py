@@ -233,15 +233,21 @@ class Store:
         self.tokens: dict[str, Token] = {}
         self._shared_tokens = False
 
-    def account(self, api_key: str) -> Account:
+    def account(self, api_key: str, *, writable: bool = False) -> Account:
         """The account of ``api_key``; an unknown key gets a new empty one, not yet kept.
 
         A key that only reads, or whose writes are refused, costs no memory:
         :meth:`keep` adds the account once a request left something in it.
+        ``writable``: the caller may write, so the account and the store copy
+        what they share with a snapshot first.
         """
         account = self.accounts.get(api_key)
         if account is None:
             account = Account(api_key)
+        elif writable and account._shared:
+            account.writable()
+        if writable and self._shared_tokens:
+            self.writable()
         return account
 
     def keep(self, account: Account) -> None:

@@ -7,8 +7,10 @@ and keeps these internals):
   method every request asks for its transport (mounts, proxies and the
   client's own transport included). Wrapping it is one dict lookup per
   request, where respx's per-request pattern matching costs much more.
-- ``URL._uri_reference.path``: the path as sent, percent-escapes kept (the
-  public ``URL.path`` decodes them; ``URL.raw_path`` adds the query).
+- ``URL._uri_reference``: its ``path`` is the path as sent, percent-escapes
+  kept (the public ``URL.path`` decodes them; ``URL.raw_path`` adds the
+  query); its scheme, host and port name the origin without the public
+  properties' work (the host's IDNA decoding).
 - ``Headers._list``: ``(raw name, lower-case name, value)`` triples, read
   without decoding every header twice.
 
@@ -18,7 +20,10 @@ Each has a public fallback, used when the private part is missing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
+
+from ..request import EMPTY_HEADERS, Headers, Request
 
 ATTRIBUTE = "_transport_for_url"
 
@@ -36,13 +41,35 @@ def set_lookup(client_class: type[Any], lookup: TransportLookup) -> None:
     setattr(client_class, ATTRIBUTE, lookup)
 
 
-def raw_path(url: Any) -> str:
-    """The URL's path as sent, percent-escapes kept."""
+def origin_key(url: Any) -> tuple[Any, ...]:
+    """What identifies the URL's origin, cheaply: (scheme, host as sent, port)."""
+    try:
+        return _ORIGIN(url._uri_reference)  # type: ignore[no-any-return]
+    except AttributeError:
+        return (url.scheme, url.host, url.port)
+
+
+_ORIGIN = itemgetter(0, 2, 3)  # ParseResult: scheme, userinfo, host, port, ...
+
+
+def request_of(request: Any) -> Request:
+    """The fake's request value of an httpx request: the path as sent, escapes kept."""
+    url = request.url
     try:
         path: str = url._uri_reference.path
     except AttributeError:
         path = url.raw_path.decode("ascii").partition("?")[0]
-    return path or "/"
+    lowered = lowered_headers(request.headers)
+    headers = (
+        Headers.from_lowered(lowered)
+        if lowered is not None
+        else Headers(request.headers.items())
+        if request.headers
+        else EMPTY_HEADERS
+    )
+    return Request(
+        request.method, path or "/", url.query.decode("ascii", "replace"), headers, request.content
+    )
 
 
 def lowered_headers(headers: Any) -> dict[str, str] | None:

@@ -25,13 +25,16 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..faults import InjectedException
-from ..request import EMPTY_HEADERS, Headers, Request, Response
+from ..request import Response
 from . import _compat_httpx as compat
 from . import intercept
 from .exchange import TimedOut, aexchange, exchange
 
 if TYPE_CHECKING:
     from ..core import Core
+
+
+_UNKNOWN = object()  # an origin not looked up yet
 
 
 class Interceptor:
@@ -41,20 +44,22 @@ class Interceptor:
         self.lib = lib
         self.clients: tuple[type[Any], ...] = (lib.Client, lib.AsyncClient)
         self._lock = threading.Lock()
-        #: (scheme, host, port) as the URL gives them -> our transport, or None (not ours).
-        self._cache: dict[tuple[str, str, int | None], Any] = {}
+        #: An origin as :func:`~._compat_httpx.origin_key` gives it -> our transport, or None
+        #: (not ours). Cleared in place (the lookups keep it).
+        self._cache: dict[tuple[Any, ...], Any] = {}
         #: (client class, our lookup, the lookup it wraps), in installation order.
         self._patches: list[tuple[type[Any], compat.TransportLookup, compat.TransportLookup]] = []
         self.transport_class = _transport_class(lib)
 
     def transport_for(self, url: Any) -> Any:
         """Our transport for ``url`` (a fake's, or one refusing it), else None."""
-        key = (url.scheme, url.host, url.port)
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        found = intercept.lookup(*key)
+        key = compat.origin_key(url)
+        transport = self._cache.get(key, _UNKNOWN)
+        return self._look_up(url, key) if transport is _UNKNOWN else transport
+
+    def _look_up(self, url: Any, key: tuple[Any, ...]) -> Any:
+        """:meth:`transport_for` of an origin not cached yet: found and cached."""
+        found = intercept.lookup(url.scheme, url.host, url.port)
         transport = None if found is None else self.transport_class(found, self)
         with self._lock:
             if intercept.active():
@@ -67,10 +72,14 @@ class Interceptor:
             self._cache.clear()
 
     def _wrap(self, previous: compat.TransportLookup) -> compat.TransportLookup:
-        transport_for = self.transport_for
+        cache, look_up, origin_key = self._cache, self._look_up, compat.origin_key
 
         def _transport_for_url(client: Any, url: Any) -> Any:
-            return transport_for(url) or previous(client, url)
+            key = origin_key(url)
+            transport = cache.get(key, _UNKNOWN)
+            if transport is _UNKNOWN:
+                transport = look_up(url, key)
+            return transport or previous(client, url)
 
         _transport_for_url.tofupay_wraps = previous  # type: ignore[attr-defined]
         _transport_for_url.tofupay_owner = self  # type: ignore[attr-defined]
@@ -117,8 +126,13 @@ def _transport_class(lib: ModuleType) -> type[Any]:
             if isinstance(target, intercept.Refused):
                 raise lib.ConnectError(target.reason, request=request)
             request.read()
+            timeout = request.extensions.get("timeout")
             try:
-                answer = exchange(target, _request(request), _read_timeout(request))
+                answer = exchange(
+                    target,
+                    compat.request_of(request),
+                    timeout.get("read") if isinstance(timeout, dict) else None,
+                )
             except (InjectedException, TimedOut) as error:
                 raise _client_error(lib, error, request) from None
             return _response(lib, answer, request)
@@ -128,33 +142,18 @@ def _transport_class(lib: ModuleType) -> type[Any]:
             if isinstance(target, intercept.Refused):
                 raise lib.ConnectError(target.reason, request=request)
             await request.aread()
+            timeout = request.extensions.get("timeout")
             try:
-                answer = await aexchange(target, _request(request), _read_timeout(request))
+                answer = await aexchange(
+                    target,
+                    compat.request_of(request),
+                    timeout.get("read") if isinstance(timeout, dict) else None,
+                )
             except (InjectedException, TimedOut) as error:
                 raise _client_error(lib, error, request) from None
             return _response(lib, answer, request)
 
     return FakeTransport
-
-
-def _request(request: Any) -> Request:
-    """The fake's request value of an httpx request (method in capitals, path as sent)."""
-    url = request.url
-    lowered = compat.lowered_headers(request.headers)
-    headers = (
-        Headers.from_lowered(lowered)
-        if lowered is not None
-        else Headers(request.headers.items())
-        if request.headers
-        else EMPTY_HEADERS
-    )
-    return Request(
-        request.method,
-        compat.raw_path(url),
-        url.query.decode("ascii", "replace"),
-        headers,
-        request.content,
-    )
 
 
 def _response(lib: ModuleType, answer: Response, request: Any) -> Any:
@@ -169,11 +168,6 @@ def _response(lib: ModuleType, answer: Response, request: Any) -> Any:
     return lib.Response(
         answer.status_code, headers=answer.headers, content=answer.content, request=request
     )
-
-
-def _read_timeout(request: Any) -> float | None:
-    timeout = request.extensions.get("timeout")
-    return timeout.get("read") if isinstance(timeout, dict) else None
 
 
 def _client_error(lib: ModuleType, error: Exception, request: Any) -> BaseException:
