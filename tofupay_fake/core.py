@@ -131,10 +131,12 @@ class Core:
         """
         method, raw_path, query, headers, body = request
         path = routes.decode_path(raw_path) if "%" in raw_path else raw_path
+        # The headers' dict, read directly (a Request made by hand may hold any mapping).
+        lowered = headers.lowered if type(headers) is Headers else Headers(headers).lowered
         with self._lock:
             request_id = self._ids.request_id()
             api_key: str | None = None
-            decoded: params.Params = {}
+            decoded: params.Params = _NO_PARAMS  # recorded (and copied when read), never changed
             replayed = False
             delay = 0.0
             fault = after = None
@@ -147,34 +149,34 @@ class Core:
                         fault, after = None, fault
             try:
                 if fault is not None:
-                    api_key, decoded = _as_sent(method, query, headers, body)
+                    api_key, decoded = _as_sent(method, query, lowered, body)
                     raise fault.trigger()
                 if len(body) > MAX_BODY_BYTES:
                     check_body_size(body)
                 api_key, decoded, status, answer, replayed = self._answer(
-                    method, raw_path, path, query, headers, body
+                    method, raw_path, path, query, lowered, body
                 )
             except TofupayError as error:
                 status, answer = error.status, error.body()
                 if api_key is None:  # refused before the key was checked: record it as sent
-                    api_key = _as_sent(method, "", headers, b"")[0]
+                    api_key = _as_sent(method, "", lowered, b"")[0]
             except InjectedException as injected:
                 status, answer = self._injected(injected, raise_exceptions, delay)
                 if status == 0:
-                    self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
+                    self._calls.add(method, path, decoded, lowered, api_key, 0, {}, request_id)
                     raise injected from None
             if after is not None:
                 trigger = after.trigger()
                 if isinstance(trigger, InjectedException):
                     status, answer = self._injected(trigger, raise_exceptions, delay)
                     if status == 0:
-                        self._calls.add(method, path, decoded, headers, api_key, 0, {}, request_id)
+                        self._calls.add(method, path, decoded, lowered, api_key, 0, {}, request_id)
                         raise trigger
                 else:
                     status, answer = trigger.status, trigger.body()
                 replayed = False
             text = answer if isinstance(answer, str) else render.dumps(answer)
-            self._calls.add(method, path, decoded, headers, api_key, status, text, request_id)
+            self._calls.add(method, path, decoded, lowered, api_key, status, text, request_id)
             answer_headers = (
                 (_CONTENT_TYPE, ("Request-Id", request_id))  # the usual answer's
                 if status < 400 and not replayed
@@ -202,7 +204,7 @@ class Core:
         raw_path: str,
         path: str,
         query: str,
-        headers: Headers,
+        lowered: dict[str, str],
         body: bytes,
         held: list[HeldEvent] | None = None,
     ) -> tuple[str | None, params.Params, int, routes.Body, bool]:
@@ -211,7 +213,7 @@ class Core:
         Returns (api key, params, status, the body or its JSON text, replayed).
         ``held``: a seeding request's events go there instead (see :meth:`_seeding_answer`).
         """
-        authorization = headers.get("authorization")
+        authorization = lowered.get("authorization")
         pairs: list[tuple[str, str]] | None = None
         problem: TofupayError | None = None
         key: str | None = None
@@ -233,7 +235,7 @@ class Core:
                 route, args = found
         if query or (body and method == "POST"):
             try:
-                pairs = params.request_pairs(method, query, headers, body)
+                pairs = params.request_pairs(method, query, lowered, body)
             except TofupayError as error:
                 problem = error
         if route.publishable and (key is None or auth.is_publishable(key)):
@@ -249,7 +251,7 @@ class Core:
         store = self._store
         writes = method != "GET"  # it may write: copy what a snapshot shares
         account = store.account(account_key, writable=writes)
-        idem = headers.get("idempotency-key") if method == "POST" else None
+        idem = lowered.get("idempotency-key") if method == "POST" else None
         signature = ""
         if idem:
             signature = idempotency.signature(method, path, pairs, query, body)
@@ -334,7 +336,7 @@ class Core:
                 check_body_size(body)
                 path = routes.decode_path(raw_path)
                 *_, status, answer, _ = self._answer(
-                    method, raw_path, path, query, headers, body, held=held
+                    method, raw_path, path, query, headers.lowered, body, held=held
                 )
             except TofupayError as error:
                 status, answer = error.status, error.body()
@@ -702,6 +704,7 @@ def _headers(status: int, request_id: str, replayed: bool) -> tuple[tuple[str, s
 
 
 _new_tuple = tuple.__new__
+_NO_PARAMS: params.Params = {}
 
 
 _CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")

@@ -20,9 +20,6 @@ from .changes import Change
 if TYPE_CHECKING:
     from .ids import IdFactory
 
-#: Events kept unencoded at most (then encoded all at once, as a read would).
-_PENDING_LIMIT = 256
-
 #: Every event type the fake records, in the order a customer's life meets them.
 TYPES = (
     "customer.created",
@@ -92,9 +89,11 @@ class EventLog(Sequence[dict[str, Any]]):
     """The events recorded, oldest first; each read gives a fresh dict.
 
     An event recorded while nobody listens gets its id and its JSON when the
-    log is first read, or once a few hundred wait (every pending event at once,
-    oldest first, so the ids are exactly those it would have had): a test that
-    never looks at its events does not pay for them.
+    log is first read (every pending event at once, oldest first, so the ids
+    are exactly those it would have had): a test that never looks at its
+    events does not pay for them. Waiting costs a tuple each: a customer's
+    event holds the JSON text the answer made. A log with a ``limit`` encodes
+    them once ``limit`` wait, so that its memory stays flat.
     """
 
     def __init__(self, encoded: list[str] | None = None, *, limit: int | None = None) -> None:
@@ -133,8 +132,8 @@ class EventLog(Sequence[dict[str, Any]]):
                     self._settle()
                     self._pending_ids = ids
                 self._pending.append((created, livemode, change))
-                if len(self._pending) >= _PENDING_LIMIT:
-                    self._settle()  # a long run keeps text, not dicts the GC must walk
+                if self.limit is not None and len(self._pending) >= self.limit:
+                    self._settle()  # only the newest are kept: memory stays flat
                 return
             self._settle()
             ident = ids.new("evt")

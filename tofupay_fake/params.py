@@ -107,7 +107,9 @@ def request_pairs(
     """The (name, value) pairs of the query string and of a POST's form body, in order."""
     pairs = parse_pairs(query, "query string") if query else []
     if method == "POST" and body:
-        content_type = headers.get("content-type", FORM).partition(";")[0].strip().lower()
+        content_type = headers.get("content-type", FORM)
+        if content_type != FORM:  # what form clients send, as it is: nothing to normalize
+            content_type = content_type.partition(";")[0].strip().lower()
         if content_type == "application/json" or content_type.endswith("+json"):
             raise invalid_request(messages.JSON_BODY)
         if content_type not in (FORM, ""):

@@ -293,7 +293,7 @@ class CallLog(Sequence[RecordedCall]):
         """
         # A request's Headers are kept as their dict of lower-case names (what MaskedHeaders
         # reads the same way): a tuple of plain values the garbage collector soon stops walking.
-        kept = headers._lowered if type(headers) is Headers else headers
+        kept = headers.lowered if type(headers) is Headers else headers
         with self._lock:
             self._calls.append(
                 (method, path, params, kept, api_key, status_code, response, request_id)

@@ -25,9 +25,10 @@ class Headers(Mapping[str, str]):
     allows for list-valued headers.
     """
 
-    __slots__ = ("_lowered",)
+    __slots__ = ("lowered",)
 
-    _lowered: dict[str, str]
+    #: Every header, lower-case name to value: the headers' own dict (read it, never change it).
+    lowered: dict[str, str]
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
@@ -35,42 +36,42 @@ class Headers(Mapping[str, str]):
         for name, value in pairs:
             key = name.lower()
             lowered[key] = f"{lowered[key]}, {value}" if key in lowered else value
-        object.__setattr__(self, "_lowered", lowered)
+        object.__setattr__(self, "lowered", lowered)
 
     @classmethod
     def from_lowered(cls, lowered: dict[str, str]) -> Headers:
         """Headers from a fresh dict whose names are already lower case (it is kept, not copied)."""
         headers = object.__new__(cls)
-        object.__setattr__(headers, "_lowered", lowered)
+        object.__setattr__(headers, "lowered", lowered)
         return headers
 
     def __getitem__(self, name: str) -> str:
-        return self._lowered[name.lower()]
+        return self.lowered[name.lower()]
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of ``name`` (any case), else ``default``."""
-        return self._lowered.get(name.lower(), default)
+        return self.lowered.get(name.lower(), default)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lowered
+        return isinstance(name, str) and name.lower() in self.lowered
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._lowered)
+        return iter(self.lowered)
 
     def __len__(self) -> int:
-        return len(self._lowered)
+        return len(self.lowered)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Headers are read-only")
 
     def __repr__(self) -> str:
-        return f"Headers({self._lowered!r})"
+        return f"Headers({self.lowered!r})"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Headers):
-            return self._lowered == other._lowered
+            return self.lowered == other.lowered
         if isinstance(other, Mapping):
-            return self._lowered == {str(k).lower(): v for k, v in other.items()}
+            return self.lowered == {str(k).lower(): v for k, v in other.items()}
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]

@@ -229,14 +229,30 @@ def test_two_fakes_on_one_origin_cannot_both_be_started() -> None:
     )
 
 
-def test_a_long_run_encodes_its_events_as_it_goes() -> None:
+def test_a_long_run_draws_no_event_id_until_the_log_is_read() -> None:
     change = ("customer.created", customer(), None)
     eager, lazy = IdFactory(6), IdFactory(6)
+    untouched = IdFactory(6).positions(("evt",))
     log = EventLog()
     for n in range(600):
         log.record(lazy, n, False, change)
-    assert len(log._pending) < 256
+    assert len(log) == 600
+    assert lazy.positions(("evt",)) == untouched  # nothing paid yet
     assert [e["id"] for e in log] == [eager.new("evt") for _ in range(600)]
+
+
+def test_a_log_with_a_limit_encodes_as_it_goes_and_keeps_the_newest() -> None:
+    change = ("customer.created", customer(), None)
+    eager, lazy = IdFactory(6), IdFactory(6)
+    untouched = IdFactory(6).positions(("evt",))
+    log = EventLog(limit=100)
+    for n in range(250):
+        log.record(lazy, n, False, change)
+    assert lazy.positions(("evt",)) != untouched  # encoded while recording: memory stays flat
+    assert len(log) == 100
+    ids = [eager.new("evt") for _ in range(250)]
+    assert [e["id"] for e in log] == ids[-100:]
+    assert [e["created"] for e in log] == list(range(150, 250))
 
 
 @pytest.mark.parametrize("prefix", sorted(ID_LENGTHS))

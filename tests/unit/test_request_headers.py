@@ -26,7 +26,7 @@ def test_names_are_matched_in_any_case_and_repeats_are_joined() -> None:
 def test_headers_cannot_be_changed() -> None:
     headers = Headers({"Accept": "a"})
     with pytest.raises(AttributeError, match="Headers are read-only"):
-        headers._lowered = {}
+        headers.lowered = {}
     with pytest.raises(AttributeError, match="Headers are read-only"):
         headers.extra = 1
     with pytest.raises(TypeError):
