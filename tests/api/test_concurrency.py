@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +23,10 @@ from tofupay_fake import FakeTofupay
 
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
 THREADS = 8
-#: Creates per thread: every thread's run still spans many of the interpreter's thread
-#: switches; long mode (``TOFUPAY_LONG=1``) makes twice as many.
-PER_THREAD = 500 if LONG else 250
+#: Creates per thread: every thread's run still spans several of the interpreter's thread
+#: switches (the tests check that the threads' calls interleave); long mode
+#: (``TOFUPAY_LONG=1``) makes five times as many.
+PER_THREAD = 500 if LONG else 100
 ASYNC_CREATES = 200
 TOTAL = THREADS * PER_THREAD + ASYNC_CREATES
 
@@ -40,6 +42,13 @@ def _run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = [pool.submit(released, job) for job in jobs]
         return [future.result(timeout=120) for future in futures]
+
+
+def _interleaved(sources: list[str]) -> bool:
+    """Whether the workers' calls, in the order the fake answered them, interleave: more
+    runs of one worker's calls than there are workers (a serial run has exactly as many)."""
+    runs = 1 + sum(a != b for a, b in pairwise(sources))
+    return runs > len(set(sources))
 
 
 def _walk(client: httpx.Client) -> list[dict[str, Any]]:
@@ -113,6 +122,8 @@ def test_concurrent_creates_from_threads_and_asyncio_lose_nothing() -> None:
         in_call_order = [call.response["id"] for call in fake.calls]
         assert sorted(in_call_order) == sorted(ids)
         assert [customer["id"] for customer in stored] == in_call_order[::-1]
+        # The threads and the event loop really ran at once: their creates interleave.
+        assert _interleaved([call.params["email"].split("-")[0] for call in fake.calls])
 
         # A full cursor walk returns each customer once, in the same newest-first order.
         with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
@@ -257,7 +268,8 @@ def test_updates_card_adds_and_deletes_on_shared_customers_stay_consistent() -> 
 # -- 8 threads + 200 asyncio tasks on shared customers, checked against a serial replay -----
 
 MIX_THREADS = 8
-MIX_THREAD_OPS = 120
+#: Each thread's run spans several thread switches (checked); long mode runs more.
+MIX_THREAD_OPS = 120 if LONG else 50
 MIX_TASKS = 200
 MIX_TASK_OPS = 3
 MIX_SHARED = 8
@@ -390,6 +402,14 @@ def test_threads_and_asyncio_tasks_on_shared_customers_equal_a_serial_replay(rou
         assert all(len(final[c]["metadata"]) == writers[c] for c in shared)
         statuses = Counter(call.status_code for call in fake.calls)
         assert set(statuses) <= {200, 404} and statuses[200] > 0.8 * total, statuses
+        # The threads and the event loop ran at once: the calls that name their worker
+        # (a metadata key or an email) interleave; the event loop's tasks count as one.
+        named = [
+            next(iter(call.params.get("metadata") or {}), None)
+            or call.params.get("email", "").split("-")[0]
+            for call in fake.calls
+        ]
+        assert _interleaved([who if who.startswith("t") else "loop" for who in named if who])
         print(f"\nmixed: {total} calls {dict(statuses)}; metadata keys {sum(writers.values())}")
 
         # The same calls, one at a time, into a fresh fake with the same seed.

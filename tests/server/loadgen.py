@@ -1,5 +1,8 @@
 """A bounded load on a running server, from its own process: ``python loadgen.py URL ROUNDS CONNECTIONS``.
 
+A URL of ``-`` is read as one line from stdin: the process can start (and
+import) before the server listens, and begin its load when told to.
+
 Each of CONNECTIONS threads holds one keep-alive connection (an httpx.Client)
 and runs ROUNDS rounds of: create a customer with a card, update it, add a
 second card, retrieve it, delete the first card, then delete the customer in
@@ -65,6 +68,8 @@ def worker(
 
 def main(argv: list[str]) -> int:
     base_url, rounds, connections = argv[1], int(argv[2]), int(argv[3])
+    if base_url == "-":
+        base_url = sys.stdin.readline().strip()
     out: dict[str, Any] = {"statuses": Counter(), "errors": [], "live": [], "deleted": []}
     lock = threading.Lock()
     threads = [
