@@ -214,20 +214,23 @@ def test_serve_loads_the_file_before_the_first_request(world: Path, tmp_path: Pa
 
 def test_serve_fixtures_key_and_api_keys(world: Path) -> None:
     other = "sk_test_otherAccount0000"
-    with Served(
-        "--port", "0", "--fixtures", str(world), "--fixtures-key", KEY, "--fixtures-key", other
-    ) as served:
+    # Two servers of their own, started together.
+    with (
+        Served(
+            "--port", "0", "--fixtures", str(world), "--fixtures-key", KEY, "--fixtures-key", other
+        ) as served,
+        Served("--port", "0", "--fixtures", str(world), "--api-key", KEY) as by_api_key,
+    ):
         served.ready()
         with httpx.Client(base_url=served.url) as client:
             assert listed(client, KEY) == ["jenny.rosen@example.com"]
             assert listed(client, other) == ["jenny.rosen@example.com"]
             assert listed(client, DEFAULT) == []
-        served.stop()
-    with Served("--port", "0", "--fixtures", str(world), "--api-key", KEY) as served:
-        served.ready()  # without --fixtures-key: under each --api-key
-        with httpx.Client(base_url=served.url) as client:
+        by_api_key.ready()  # without --fixtures-key: under each --api-key
+        with httpx.Client(base_url=by_api_key.url) as client:
             assert listed(client, KEY) == ["jenny.rosen@example.com"]
-        served.stop()
+        assert served.stop() == 0
+        assert by_api_key.stop() == 0
 
 
 def serve_fails(capsys: pytest.CaptureFixture[str], *args: str) -> str:
