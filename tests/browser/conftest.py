@@ -13,7 +13,13 @@ from collections.abc import Iterator
 import pytest
 
 try:
-    from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+    from playwright.sync_api import (
+        BrowserContext,
+        Page,
+        Request,
+        expect,
+        sync_playwright,
+    )
 except ImportError as missing:  # a collection error, never a skip
     raise ImportError(
         "The browser tests need Playwright's Python package: pip install playwright "
@@ -74,14 +80,42 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
             context.close()
 
 
-@pytest.fixture
-def page(browser_context: BrowserContext) -> Iterator[Page]:
-    """A new tab, closed after the test; an uncaught JavaScript error on it fails the test."""
-    tab = browser_context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    tab.set_viewport_size(DESKTOP)
+@pytest.fixture(scope="package")
+def tab(browser_context: BrowserContext) -> Iterator[tuple[Page, list[str]]]:
+    """The one tab the tests taking ``page`` share, with the JavaScript errors seen on it.
+
+    Each test loads its own page into it (a new tab costs more than the page it loads).
+    """
+    shared = browser_context.new_page()
+    shared.set_default_timeout(WAIT_MS)
     errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    tab.close()
+    shared.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield shared, errors
+    finally:
+        shared.close()
+
+
+@pytest.fixture
+def page(tab: tuple[Page, list[str]]) -> Iterator[Page]:
+    """The shared tab at desktop width, left on a blank page after the test; an uncaught
+    JavaScript error on it during the test fails the test."""
+    shared, errors = tab
+    errors.clear()
+    shared.set_viewport_size(DESKTOP)
+    yield shared
+    shared.goto("about:blank")  # the test's page stops (a dashboard stops polling)
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def requested(page: Page) -> Iterator[list[str]]:
+    """The URLs the page requests during the test, in order."""
+    seen: list[str] = []
+
+    def record(request: Request) -> None:
+        seen.append(request.url)
+
+    page.on("request", record)
+    yield seen
+    page.remove_listener("request", record)

@@ -48,12 +48,10 @@ def open_row(table: Locator, shown: Locator, text: str) -> None:
 
 
 def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(
-    page: Page, served: tuple[FakeTofupay, str]
+    page: Page, served: tuple[FakeTofupay, str], requested: list[str]
 ) -> None:
     fake, url = served
     origin = urlsplit(url)
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
 
     # The page loads and lists the customers of every account, labelled by masked key.
     page.goto(url + "/_fake/")
@@ -188,7 +186,7 @@ def test_the_dashboard_is_usable_by_keyboard(page: Page, served: tuple[FakeTofup
 
 
 def test_values_are_shown_as_text_never_as_markup(
-    page: Page, served: tuple[FakeTofupay, str]
+    page: Page, served: tuple[FakeTofupay, str], requested: list[str]
 ) -> None:
     fake, url = served
     made = fake.add_customer(
@@ -197,8 +195,6 @@ def test_values_are_shown_as_text_never_as_markup(
         description='<img src="/x" onerror="window.pwned = 1">',
         metadata={"<b>key</b>": "<script>window.pwned = 2</script>"},
     )
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
     page.goto(url + "/_fake/")
     page.locator("#customers").get_by_role("button", name=made["id"]).click()
     detail = page.locator("#customer-detail")

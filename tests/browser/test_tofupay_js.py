@@ -85,27 +85,36 @@ def shop() -> Iterator[tuple[FakeTofupay, str, str]]:
 
 @pytest.fixture(scope="module")
 def checkout_tab(browser_context: BrowserContext) -> Iterator[tuple[Page, list[str]]]:
-    """One checkout page, loaded once, for a table of cards typed one after another;
-    with the JavaScript errors seen on it (each test asserts there are none)."""
+    """One checkout page, loaded once and its expiry, name and ZIP typed, for a table of
+    cards typed one after another; with the JavaScript errors seen on it (each test
+    asserts there are none)."""
     with open_shop() as (_, _, checkout):
         tab = browser_context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
         tab.goto(checkout)
+        fill_the_rest(tab, "12")
         try:
             yield tab, errors
         finally:
             tab.close()
 
 
-def pay(page: Page, number: str, *, cvc: str = "123", month: str = "12") -> dict[str, Any]:
-    """Type a card into the checkout form, submit it, and return the callback's arguments."""
+def fill_card(page: Page, number: str, cvc: str) -> None:
     page.get_by_label("Card number").fill(number)
     page.get_by_label("CVC").fill(cvc)
+
+
+def fill_the_rest(page: Page, month: str) -> None:
+    """The expiry, the name on the card and the ZIP."""
     page.get_by_label("Month").fill(month)
     page.get_by_label("Year").fill(YEAR)
     page.get_by_label("Name on card").fill("Ada Lovelace")
     page.get_by_label("ZIP").fill("94107")
+
+
+def submit(page: Page) -> dict[str, Any]:
+    """Submit the checkout form and return the callback's arguments."""
     result = page.locator("#result")
     page.evaluate("document.getElementById('result').textContent = ''")  # no earlier answer
     page.get_by_role("button", name="Pay").click()
@@ -114,12 +123,17 @@ def pay(page: Page, number: str, *, cvc: str = "123", month: str = "12") -> dict
     return answer
 
 
+def pay(page: Page, number: str, *, cvc: str = "123", month: str = "12") -> dict[str, Any]:
+    """Type a card into the checkout form, submit it, and return the callback's arguments."""
+    fill_card(page, number, cvc)
+    fill_the_rest(page, month)
+    return submit(page)
+
+
 def test_a_checkout_page_makes_tokens_at_the_fake_it_loaded_tofupay_js_from(
-    page: Page, shop: tuple[FakeTofupay, str, str]
+    page: Page, shop: tuple[FakeTofupay, str, str], requested: list[str]
 ) -> None:
     fake, fake_url, checkout = shop
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
     page.goto(checkout)
     expect(page).to_have_title("Checkout")
 
@@ -201,7 +215,8 @@ def test_every_test_card_number_tokenizes_with_its_brand(
     checkout_tab: tuple[Page, list[str]], number: str
 ) -> None:
     page, errors = checkout_tab
-    answer = pay(page, number, cvc="1234" if len(number) == 15 else "123")
+    fill_card(page, number, "1234" if len(number) == 15 else "123")
+    answer = submit(page)
     assert answer["status"] == 200, answer
     card = answer["response"]["card"]
     brand = ATTACHING[number][0] if number in ATTACHING else "Visa"
