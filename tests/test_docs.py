@@ -33,6 +33,15 @@ NOT_TASKS = {
 }
 
 
+#: The examples' session skips the Stripe SDK's back-off before a retry (half a second):
+#: the retries page shows what the SDK retries and with which key, not how long it waits.
+SUB_SESSION_CONFTEST = """
+import stripe
+
+stripe.HTTPClient.INITIAL_DELAY = 0.0
+"""
+
+
 def pages() -> dict[str, list[str]]:
     """Each page's ``python`` code blocks."""
     return {
@@ -71,6 +80,7 @@ def test_the_docs_and_readme_examples_pass(pytester: pytest.Pytester) -> None:
             count += len(re.findall(r"^(?:async )?def test_", block, re.M))
     assert any(name.startswith("test_readme_") for name in files), "no README example found"
     pytester.makepyfile(**files)
+    pytester.makeconftest(SUB_SESSION_CONFTEST)
     # Own process: the examples are a user's code (freezegun, threads, global patches) and
     # must not reach the threads this session keeps (the session's server among them).
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
