@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from tests.conftest import BASE, KEY, Api, error_of
+from tests.conftest import BASE, KEY, SSL_CONTEXT, Api, error_of
 from tofupay_fake import FakeTofupay
 
 CUSTOMER_ID = re.compile(r"cus_[0-9A-Za-z]{14}")
@@ -112,7 +112,10 @@ def assert_method_answered_as_httpx(send: Callable[..., Any], method: str) -> No
     """
     with FakeTofupay(seed=5) as fake:
         got = send(method, "/v1/customers")
-    with FakeTofupay(seed=5), httpx.Client(base_url=BASE, auth=(KEY, "")) as http:
+    with (
+        FakeTofupay(seed=5),
+        httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as http,
+    ):
         expected = http.request(method, "/v1/customers")
     assert [call.method for call in fake.calls] == [method]
     if method == "HEAD":

@@ -18,7 +18,7 @@ import pytest
 import respx
 
 from tests.api.helpers import CUSTOMER_ID, assert_common_headers, assert_error
-from tests.conftest import KEY
+from tests.conftest import KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 BASE = "https://api.tofupay.com"
@@ -36,16 +36,16 @@ def send(request: pytest.FixtureRequest) -> Send:
 
     def sync(method: str, url: str, transport: Any = None, **kwargs: Any) -> httpx.Response:
         if transport == "retries":
-            transport = httpx.HTTPTransport(retries=2)
-        with httpx.Client(transport=transport) as client:
+            transport = httpx.HTTPTransport(retries=2, verify=SSL_CONTEXT)
+        with httpx.Client(transport=transport, verify=SSL_CONTEXT) as client:
             return client.request(method, url, **kwargs)
 
     def async_(method: str, url: str, transport: Any = None, **kwargs: Any) -> httpx.Response:
         if transport == "retries":
-            transport = httpx.AsyncHTTPTransport(retries=2)
+            transport = httpx.AsyncHTTPTransport(retries=2, verify=SSL_CONTEXT)
 
         async def go() -> httpx.Response:
-            async with httpx.AsyncClient(transport=transport) as client:
+            async with httpx.AsyncClient(transport=transport, verify=SSL_CONTEXT) as client:
                 return await client.request(method, url, **kwargs)
 
         return asyncio.run(go())
@@ -139,17 +139,19 @@ def test_mock_transport_client_for_another_host_keeps_working(send: Send) -> Non
 
 def test_module_level_functions_hit_the_fake(transport_layer: respx.MockRouter) -> None:
     with FakeTofupay() as fake:
-        created = httpx.post(f"{BASE}/v1/customers", auth=(KEY, ""), data={"email": "a@b.co"})
+        # Each module-level call makes its own client: one SSL context spares each a CA load.
+        tls: Any = {"auth": (KEY, ""), "verify": SSL_CONTEXT}
+        created = httpx.post(f"{BASE}/v1/customers", data={"email": "a@b.co"}, **tls)
         ident = assert_from_fake(created)
-        got = httpx.get(f"{BASE}/v1/customers/{ident}", auth=(KEY, ""))
+        got = httpx.get(f"{BASE}/v1/customers/{ident}", **tls)
         assert got.json() == created.json()
-        listed = httpx.request("GET", f"{BASE}/v1/customers", auth=(KEY, ""))
+        listed = httpx.request("GET", f"{BASE}/v1/customers", **tls)
         assert [c["id"] for c in listed.json()["data"]] == [ident]
-        assert httpx.delete(f"{BASE}/v1/customers/{ident}", auth=(KEY, "")).json() == {
+        assert httpx.delete(f"{BASE}/v1/customers/{ident}", **tls).json() == {
             "deleted": True,
             "id": ident,
         }
-        assert_error(httpx.get(f"{BASE}/v1/foo", auth=(KEY, "")), 404, "invalid_request_error",
+        assert_error(httpx.get(f"{BASE}/v1/foo", **tls), 404, "invalid_request_error",
                      "Unrecognized request URL (GET: /v1/foo).")  # fmt: skip
     assert len(fake.calls) == 5
     assert transport_layer["tofupay"].call_count == 0
@@ -165,7 +167,7 @@ def test_clients_with_retrying_transports_hit_the_fake(
 
 
 def test_clients_made_before_start_are_intercepted(transport_layer: respx.MockRouter) -> None:
-    with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+    with httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as client:
         assert_reached_transport(client.post("/v1/customers"))
         with FakeTofupay():
             assert_from_fake(client.post("/v1/customers"))

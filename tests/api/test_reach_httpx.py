@@ -15,7 +15,7 @@ import httpx
 import httpx2
 import pytest
 
-from tests.conftest import KEY
+from tests.conftest import KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 LIBS = [pytest.param(httpx, id="httpx"), pytest.param(httpx2, id="httpx2")]
@@ -47,13 +47,13 @@ def network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 def _send(lib: Any, url: str, is_async: bool) -> Any:
     if not is_async:
-        with lib.Client() as client:
+        with lib.Client(verify=SSL_CONTEXT) as client:
             return client.get(url, auth=(KEY, ""))
 
     import asyncio
 
     async def go() -> Any:
-        async with lib.AsyncClient() as client:
+        async with lib.AsyncClient(verify=SSL_CONTEXT) as client:
             return await client.get(url, auth=(KEY, ""))
 
     return asyncio.run(go())
@@ -108,10 +108,17 @@ def test_a_fake_on_an_ip_address_owns_only_its_exact_origin(network: list[str]) 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with FakeTofupay(base_url=f"http://127.0.0.1:{port}") as fake:
-        assert httpx.get(f"http://127.0.0.1:{port}/v1/customers", auth=(KEY, "")).status_code == 200
+    origin = f"http://127.0.0.1:{port}"
+    with FakeTofupay(base_url=origin) as fake:
+        assert (
+            httpx.get(f"{origin}/v1/customers", auth=(KEY, ""), verify=SSL_CONTEXT).status_code
+            == 200
+        )
         with pytest.raises(httpx.ConnectError) as elsewhere:  # nothing listens there: real
-            httpx.get(f"http://127.0.0.1:{port + 1 if port < 65535 else 1}/v1/customers")
+            httpx.get(
+                f"http://127.0.0.1:{port + 1 if port < 65535 else 1}/v1/customers",
+                verify=SSL_CONTEXT,
+            )
         assert "not the fake's origin" not in str(elsewhere.value)
     assert len(fake.calls) == 1
 
@@ -127,7 +134,7 @@ def test_after_stop_the_host_is_no_longer_refused(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     with pytest.raises(httpx.ConnectError):
-        httpx.get("http://api.tofupay.com/v1/customers")
+        httpx.get("http://api.tofupay.com/v1/customers", verify=SSL_CONTEXT)
     assert looked_up == ["api.tofupay.com"]  # it went to the (stubbed) network, as without us
 
 
@@ -135,13 +142,18 @@ def test_after_stop_the_host_is_no_longer_refused(monkeypatch: pytest.MonkeyPatc
 def test_clients_with_their_own_transport_and_mounts_are_answered(
     fake: FakeTofupay, network: list[str], lib: Any
 ) -> None:
-    transport = lib.HTTPTransport(retries=2)
-    mounted = {"https://": lib.HTTPTransport(), "all://api.tofupay.com": lib.HTTPTransport()}
-    with lib.Client(transport=transport) as client:
+    tls = {"verify": SSL_CONTEXT}
+    transport = lib.HTTPTransport(retries=2, **tls)
+    mounted = {
+        "https://": lib.HTTPTransport(**tls),
+        "all://api.tofupay.com": lib.HTTPTransport(**tls),
+    }
+    with lib.Client(transport=transport, **tls) as client:
         assert client.get("https://api.tofupay.com/v1/customers", auth=(KEY, "")).status_code == 200
-    with lib.Client(mounts=mounted) as client:
+    with lib.Client(mounts=mounted, **tls) as client:
         assert client.get("https://api.tofupay.com/v1/customers", auth=(KEY, "")).status_code == 200
-    assert lib.get("https://api.tofupay.com/v1/customers", auth=(KEY, "")).status_code == 200
+    url = "https://api.tofupay.com/v1/customers"
+    assert lib.get(url, auth=(KEY, ""), **tls).status_code == 200
     assert len(fake.calls) == 3
     assert network == []
 
@@ -149,7 +161,10 @@ def test_clients_with_their_own_transport_and_mounts_are_answered(
 def test_httpx_and_httpx2_answer_the_same_bytes() -> None:
     bodies = []
     for lib in (httpx, httpx2):
-        with FakeTofupay(seed=5), lib.Client(base_url="https://api.tofupay.com") as client:
+        with (
+            FakeTofupay(seed=5),
+            lib.Client(base_url="https://api.tofupay.com", verify=SSL_CONTEXT) as client,
+        ):
             made = client.post("/v1/customers", auth=(KEY, ""), data={"source": "tok_visa"})
             listed = client.get("/v1/customers", auth=(KEY, ""), params={"limit": 1})
             bodies.append((made.content, listed.content, made.headers["request-id"]))

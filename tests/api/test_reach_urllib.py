@@ -21,7 +21,7 @@ import pytest
 from tests.api.helpers import CUSTOMER_ID, assert_method_answered_as_httpx, ok, wire
 from tests.clients import Network, basic, echo_server, guarded_network
 from tests.clients.urllib_client import MODES, UrllibApi
-from tests.conftest import BASE, KEY
+from tests.conftest import BASE, KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 ORIGINAL_DO_OPEN = urllib.request.AbstractHTTPHandler.do_open
@@ -105,7 +105,10 @@ def scenario(send: Callable[..., Any]) -> list[tuple[int, list[tuple[str, str]],
 def test_same_bytes_as_httpx(mode: str) -> None:
     with FakeTofupay(seed=3) as first:
         via_urllib = scenario(UrllibApi(mode).request)
-    with FakeTofupay(seed=3) as second, httpx.Client(base_url=BASE, auth=(KEY, "")) as http:
+    with (
+        FakeTofupay(seed=3) as second,
+        httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as http,
+    ):
         via_httpx = scenario(http.request)
     assert [status for status, _, _ in via_urllib] == [200, 200, 402, 400, 404, 404]
     assert via_urllib == via_httpx
