@@ -116,7 +116,9 @@ def echo_server() -> Iterator[tuple[str, Seen]]:
     seen: Seen = []
     handler = type("Echo", (_Echo,), {"seen": seen})
     server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for serve_forever to look (0.5 s by default).
+    serve = {"poll_interval": 0.01}
+    thread = threading.Thread(target=server.serve_forever, kwargs=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", seen
