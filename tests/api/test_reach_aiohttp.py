@@ -395,7 +395,7 @@ def test_latency_past_sock_read_is_aiohttps_timeout_and_the_loop_runs_on(
     fake: FakeTofupay, client: AiohttpApi
 ) -> None:
     fake.latency(30, method="GET")
-    timeout = aiohttp.ClientTimeout(sock_read=0.3)
+    timeout = aiohttp.ClientTimeout(sock_read=0.15)
     order, ticks = _wait_beside_a_ticker(
         client, lambda: client.arequest("GET", "/v1/customers", timeout=timeout)
     )
@@ -409,13 +409,13 @@ def test_latency_past_the_total_timeout_is_aiohttps_timeout(
 ) -> None:
     fake.latency(30, method="GET")
     with pytest.raises(asyncio.TimeoutError):
-        client.get("/v1/customers", timeout=aiohttp.ClientTimeout(total=0.2))
+        client.get("/v1/customers", timeout=aiohttp.ClientTimeout(total=0.05))
     fake.latency(0)
     assert client.get("/v1/customers").status_code == 200
 
 
 def test_delayed_fault_is_awaited_then_answered(fake: FakeTofupay, client: AiohttpApi) -> None:
-    fake.fail_next("api_error", method="GET", delay=0.2)
+    fake.fail_next("api_error", method="GET", delay=0.15)
     order, ticks = _wait_beside_a_ticker(client, lambda: client.arequest("GET", "/v1/customers"))
     assert order == ["quick 200", "slow 500"]
     assert ticks > 0
@@ -424,7 +424,7 @@ def test_delayed_fault_is_awaited_then_answered(fake: FakeTofupay, client: Aioht
 def test_delayed_fault_past_the_timeout_is_used_up(fake: FakeTofupay, client: AiohttpApi) -> None:
     fake.fail_next(500, method="GET", delay=30)
     with pytest.raises(aiohttp.ServerTimeoutError):
-        client.get("/v1/customers", timeout=aiohttp.ClientTimeout(sock_read=0.2))
+        client.get("/v1/customers", timeout=aiohttp.ClientTimeout(sock_read=0.05))
     assert client.get("/v1/customers").status_code == 200
 
 

@@ -152,7 +152,10 @@ def test_customer_lifecycle_async(tofupay: FakeTofupay, library: str) -> None:
 
 
 @pytest.mark.parametrize("library", list(SYNC))
-def test_a_lost_answer_is_retried_and_replayed(tofupay: FakeTofupay, library: str) -> None:
+def test_a_lost_answer_is_retried_and_replayed(
+    tofupay: FakeTofupay, library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.001)  # the SDK's backoff: 0.5 s
     tofupay.fail_next("api_error", when="after", method="POST", path="/v1/customers")
     secret = sdk(KEY, http_client(library), retries=1)
     made = secret.v1.customers.create(params={"email": "retry@example.com"})
