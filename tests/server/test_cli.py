@@ -25,6 +25,7 @@ from tests.server.served import EXIT_TIMEOUT, READY, Served, console_script, pyt
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
 from tofupay_fake.request import Response
+from tofupay_fake.transports.cli import main
 
 KEY = "sk_test_qg15eqpUrbT6Gufhjq9ds0Jc"
 ONLY = "sk_test_only"
@@ -190,20 +191,23 @@ def test_all_interfaces_warns_it_is_reachable_from_other_machines() -> None:
     assert "Traceback" not in served.stderr
 
 
-def test_a_port_in_use_exits_1_with_a_clear_message() -> None:
+# -- command lines that end by themselves ------------------------------------------------
+#
+# Those that end before anything listens run ``main``, the console script's entry point,
+# in this process; ``--version`` runs the installed command itself.
+
+
+def test_a_port_in_use_exits_1_with_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        result = run("serve", "--port", str(port))
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in result.stderr
-    assert "--port" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-# -- command lines that end by themselves ------------------------------------------------
+        assert main(["serve", "--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in err
+    assert "--port" in err
+    assert "Traceback" not in err
 
 
 def test_version() -> None:
@@ -212,25 +216,25 @@ def test_version() -> None:
     assert result.stdout == f"tofupay-fake {tofupay_fake.__version__}\n"
 
 
-def test_a_malformed_option_is_a_usage_error() -> None:
-    result = run("serve", "--port", "eighty")
-    assert result.returncode == 2
-    assert "invalid int value: 'eighty'" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_a_malformed_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "eighty"])
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "invalid int value: 'eighty'" in err
+    assert "Traceback" not in err
 
 
-def test_without_uvicorn_the_install_hint() -> None:
-    code = (
-        "import sys\n"
-        "sys.modules['uvicorn'] = None  # as if the [server] extra were not installed\n"
-        "from tofupay_fake.transports.cli import main\n"
-        "raise SystemExit(main(['serve', '--port', '0']))\n"
-    )
-    result = run("-c", code, command=[sys.executable])
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert "pip install 'tofupay-fake[server]'" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_without_uvicorn_the_install_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the [server] extra were missing
+    assert main(["serve", "--port", "0"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "pip install 'tofupay-fake[server]'" in err
+    assert "Traceback" not in err
 
 
 # -- the listening socket --------------------------------------------------------------
