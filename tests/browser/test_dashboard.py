@@ -34,6 +34,13 @@ def served() -> Iterator[tuple[FakeTofupay, str]]:
         fake.stop()
 
 
+def next_update(page: Page, condition: str) -> None:
+    """Wait until the page's live update makes the JavaScript ``condition`` true, checked in
+    the page at every frame (``expect`` checks only every half second after its first tries,
+    so it would see a poll of the dashboard up to half a second late)."""
+    page.wait_for_function(f"() => {condition}")
+
+
 def open_row(table: Locator, shown: Locator, text: str) -> None:
     """Open the table's one row and see ``text``; a click that lands while the live update
     redraws the table is lost, as it would be for a person, who clicks again."""
@@ -74,6 +81,7 @@ def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(
         missing = api.get("/v1/customers/cus_00000000000000")
         assert missing.status_code == 404
         assert api.post(f"/v1/customers/{ada['id']}", data={"description": "VIP"}).is_success
+    next_update(page, "document.getElementById('customers').textContent.includes('ada@')")
     expect(customers).to_contain_text("ada@example.com")
     screenshot(page, "dashboard-customers-1280")
 
@@ -139,6 +147,7 @@ def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(
     faults = page.locator("#faults")
     expect(faults).to_contain_text("No faults queued.")
     fake.fail_next("rate_limit", method="POST", path="/v1/customers", times=2)
+    next_update(page, "document.getElementById('faults').textContent.includes('rate_limit')")
     expect(faults).to_contain_text("rate_limit")
     expect(faults.locator("tr").first).to_contain_text("/v1/customers")
     screenshot(page, "dashboard-faults-1280")
@@ -234,6 +243,7 @@ def test_a_stopped_server_is_reported_on_the_page(
     page.goto(url + "/_fake/")
     expect(page.get_by_role("status")).to_have_text("Live")
     fake.stop()
+    next_update(page, "document.getElementById('status').textContent !== 'Live'")
     expect(page.get_by_role("status")).to_have_text("The fake's server cannot be reached")
 
 
@@ -245,6 +255,7 @@ def test_webhook_deliveries_show_every_try(page: Page, served: tuple[FakeTofupay
     expect(page.locator("#webhooks")).to_contain_text("No deliveries yet.")
     with httpx.Client(base_url=url, auth=(KEY, "")) as api:
         assert api.post("/v1/customers", data={"email": "hook@example.com"}).is_success
+    next_update(page, "document.querySelectorAll('#webhooks tr').length === 2")
     rows = page.locator("#webhooks tr")
     expect(rows).to_have_count(2)
     # Newest first: the retry that succeeded, then the first try that failed.
