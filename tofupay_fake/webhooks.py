@@ -202,7 +202,9 @@ class WebhookSender:
     def _run(self) -> None:
         import httpx
 
-        with httpx.Client(timeout=self._timeout, trust_env=False) as client:
+        from .targets import tls_context
+
+        with httpx.Client(timeout=self._timeout, trust_env=False, verify=tls_context()) as client:
             while (event_json := self._queue.get()) is not None:
                 ok = False
                 try:
