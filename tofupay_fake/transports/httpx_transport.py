@@ -75,6 +75,7 @@ class Interceptor:
         cache, look_up, origin_key = self._cache, self._look_up, compat.origin_key
 
         def _transport_for_url(client: Any, url: Any) -> Any:
+            # transport_for(url), inlined: this runs for every request of every client.
             key = origin_key(url)
             transport = cache.get(key, _UNKNOWN)
             if transport is _UNKNOWN:
