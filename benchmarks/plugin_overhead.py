@@ -4,7 +4,10 @@ Run from the repository root::
 
     python benchmarks/plugin_overhead.py           # 40 pairs of runs per scenario, importtime
     python benchmarks/plugin_overhead.py --quick   # 12 pairs (about 30 s)
-    python benchmarks/plugin_overhead.py --check   # also exit 1 on a gross regression (for CI)
+    python benchmarks/plugin_overhead.py --check   # also exit 1 on a gross regression (for CI):
+                                                   # httpx, respx or Faker imported by the plugin,
+                                                   # or the lower quartile of the paired costs
+                                                   # above 10 ms
 
 Each pair runs ``python -m pytest`` in a temporary directory holding one trivial
 test (no config file), once with the plugin and once without, alternating which
@@ -106,11 +109,12 @@ def spread(data: list[float]) -> str:
     return f"{quartiles[0] * 1e3:.1f} to {quartiles[2] * 1e3:.1f}"
 
 
-def report(scenario: Scenario, with_plugin: Runs, without: Runs) -> float:
-    """Print one table; return the plugin's CPU cost in ms (median of paired differences)."""
+def report(scenario: Scenario, with_plugin: Runs, without: Runs) -> tuple[float, float]:
+    """Print one table; return the plugin's CPU cost in ms (median of paired differences)
+    and the lower quartile of those differences."""
     print(f"\n{scenario.name}: {len(with_plugin)} pairs")
     print(ROW.format("", "CPU median", "p25 to p75", "wall median", "p25 to p75"))
-    cost = 0.0
+    cost = low = 0.0
     rows = (
         ("without the plugin", without),
         ("with the plugin", with_plugin),
@@ -121,11 +125,12 @@ def report(scenario: Scenario, with_plugin: Runs, without: Runs) -> float:
             cpu = [a[0] - b[0] for a, b in zip(with_plugin, without, strict=True)]
             wall = [a[1] - b[1] for a, b in zip(with_plugin, without, strict=True)]
             cost = statistics.median(cpu) * 1e3
+            low = statistics.quantiles(cpu, n=4)[0] * 1e3
         else:
             cpu, wall = [run[0] for run in runs], [run[1] for run in runs]
         print(ROW.format(label, f"{statistics.median(cpu) * 1e3:.1f} ms", spread(cpu),
                          f"{statistics.median(wall) * 1e3:.1f} ms", spread(wall)))  # fmt: skip
-    return cost
+    return cost, low
 
 
 def importtime(env: dict[str, str], code: str) -> list[tuple[int, int, str]]:
@@ -146,7 +151,7 @@ def importtime(env: dict[str, str], code: str) -> list[tuple[int, int, str]]:
     return sorted(best.values(), key=lambda entry: -entry[1])
 
 
-def print_importtime(env: dict[str, str]) -> None:
+def print_importtime(env: dict[str, str]) -> list[str]:
     plugin = "import tofupay_fake.pytest_plugin"
     entries = importtime(env, plugin)
     total = next(e[1] for e in entries if e[2].strip() == "tofupay_fake.pytest_plugin")
@@ -163,6 +168,7 @@ def print_importtime(env: dict[str, str]) -> None:
         print(f"  {own:>8,} {cumulative:>11,}  {name}")
     heavy = [e[2].strip() for e in after if e[2].strip() in ("httpx", "respx", "faker")]
     print(f"  httpx / respx / faker imported by the plugin: {heavy or 'none'}")
+    return heavy
 
 
 def scenarios(scratch: Path) -> list[Scenario]:
@@ -205,12 +211,9 @@ def main() -> int:
         installed, alone = scenarios(Path(scratch))
         for scenario in (installed, alone):
             measure(scenario, 2, cwd)  # warm-up: bytecode cache, file system cache
-        as_installed = report(installed, *measure(installed, pairs, cwd))
-        cost = report(alone, *measure(alone, pairs, cwd))
-        if args.check and cost > GROSS_MS:
-            print("\n--check: above the gross limit; measuring again to rule out noise")
-            cost = report(alone, *measure(alone, pairs, cwd))
-        print_importtime(installed.env)
+        as_installed, _ = report(installed, *measure(installed, pairs, cwd))
+        cost, low = report(alone, *measure(alone, pairs, cwd))
+        heavy = print_importtime(installed.env)
     print(
         f"\nThe plugin's cost: {cost:.1f} ms alone ({as_installed:.1f} ms as installed, where the"
         "\nother plugins' run-to-run noise is larger than the cost); the verdict uses the first."
@@ -221,10 +224,19 @@ def main() -> int:
     print(f"total time {time.perf_counter() - began:.1f} s")
     if not args.check:
         return 0
-    gross = cost > GROSS_MS
-    result = f"GROSS REGRESSION: {cost:.1f} ms > {GROSS_MS:.0f} ms" if gross else "OK, none gross"
+    # Gross: an HTTP library or Faker imported, or three pairs in four costing more than
+    # GROSS_MS. A median this far above the cost moves with the machine's neighbours;
+    # a real regression (an eager import costs 50 ms and more) moves every pair.
+    if heavy:
+        result = f"GROSS REGRESSION: the plugin imports {', '.join(heavy)}"
+    elif low > GROSS_MS:
+        result = (
+            f"GROSS REGRESSION: three pairs in four cost more than {GROSS_MS:.0f} ms ({low:.1f} ms)"
+        )
+    else:
+        result = f"OK, none gross (lower quartile of the paired costs: {low:.1f} ms)"
     print(f"--check: {result}")
-    return 1 if gross else 0
+    return 0 if result.startswith("OK") else 1
 
 
 if __name__ == "__main__":
