@@ -244,9 +244,8 @@ class Store:
         account = self.accounts.get(api_key)
         if account is None:
             account = Account(api_key)
-        elif writable and account._shared:
+        if writable:
             account.writable()
-        if writable and self._shared_tokens:
             self.writable()
         return account
 
