@@ -127,13 +127,8 @@ def _transport_class(lib: ModuleType) -> type[Any]:
             if isinstance(target, intercept.Refused):
                 raise lib.ConnectError(target.reason, request=request)
             request.read()
-            timeout = request.extensions.get("timeout")
             try:
-                answer = exchange(
-                    target,
-                    compat.request_of(request),
-                    timeout.get("read") if isinstance(timeout, dict) else None,
-                )
+                answer = exchange(target, compat.request_of(request), _read_timeout(request))
             except (InjectedException, TimedOut) as error:
                 raise _client_error(lib, error, request) from None
             return _response(lib, answer, request)
@@ -143,13 +138,8 @@ def _transport_class(lib: ModuleType) -> type[Any]:
             if isinstance(target, intercept.Refused):
                 raise lib.ConnectError(target.reason, request=request)
             await request.aread()
-            timeout = request.extensions.get("timeout")
             try:
-                answer = await aexchange(
-                    target,
-                    compat.request_of(request),
-                    timeout.get("read") if isinstance(timeout, dict) else None,
-                )
+                answer = await aexchange(target, compat.request_of(request), _read_timeout(request))
             except (InjectedException, TimedOut) as error:
                 raise _client_error(lib, error, request) from None
             return _response(lib, answer, request)
@@ -169,6 +159,11 @@ def _response(lib: ModuleType, answer: Response, request: Any) -> Any:
     return lib.Response(
         answer.status_code, headers=answer.headers, content=answer.content, request=request
     )
+
+
+def _read_timeout(request: Any) -> float | None:
+    timeout = request.extensions.get("timeout")
+    return timeout.get("read") if isinstance(timeout, dict) else None
 
 
 def _client_error(lib: ModuleType, error: Exception, request: Any) -> BaseException:
