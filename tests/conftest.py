@@ -7,6 +7,7 @@ import importlib
 import os
 import ssl
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -155,60 +156,119 @@ LONG = os.environ.get("TOFUPAY_LONG") == "1"
 TRANSPORT_FIXTURES = ("api", "api_with")
 
 
-def transport_of(item: pytest.Item) -> str | None:
-    """The transport an API scenario item runs over, or None for other items."""
-    callspec = getattr(item, "callspec", None)
-    if callspec is None:
+@dataclass(frozen=True)
+class Planned:
+    """What choosing needs of a test (an item, or a planned call of a test function)."""
+
+    function: str
+    params: Mapping[str, object]
+    in_process: bool
+    truth_table: bool
+
+    @property
+    def transport(self) -> str | None:
+        """The transport an API scenario runs over, or None for other tests."""
+        for name in TRANSPORT_FIXTURES:
+            if name in self.params:
+                return str(self.params[name])
         return None
-    for name in TRANSPORT_FIXTURES:
-        if name in callspec.params:
-            return str(callspec.params[name])
-    return None
+
+
+def narrowed(config: pytest.Config) -> bool:
+    """Whether the command line picks some of the collected tests (``-k``, ``-m``,
+    ``--deselect``, ``--lf``, test ids): the transports are then chosen among the items
+    left once that choice is made."""
+    option = config.option
+    picked = (getattr(option, name, None) for name in ("keyword", "markexpr", "deselect", "lf"))
+    return any(picked) or any("::" in arg for arg in config.args)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> Iterator[None]:
+    """Unless the selection is narrowed, the choice of :func:`choose` is made on the
+    planned calls of each test function, so the items it drops are never built (an item
+    costs its share of collection in every xdist worker)."""
+    yield
+    calls = metafunc._calls  # the planned items: there is no public way to drop some
+    if not calls or narrowed(metafunc.config):
+        return
+    definition = metafunc.definition
+    marks = {name: definition.get_closest_marker(name) is not None for name in MARKS}
+
+    def planned(call: Any) -> Planned:
+        own = {mark.name for mark in call.marks}
+        return Planned(
+            definition.nodeid,
+            call.params,
+            marks["in_process"] or "in_process" in own,
+            marks["truth_table"] or "truth_table" in own,
+        )
+
+    keep = choose([planned(call) for call in calls])
+    if not all(keep):
+        calls[:] = [call for call, kept in zip(calls, keep, strict=True) if kept]
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m: a row rotates over the transports left
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``in_process`` tests run over httpx's in-process clients only; each row of a
-    ``truth_table`` test runs over one transport (every one in long mode)."""
-    kept = [item for item in items if in_process_allows(item)]
-    if not LONG:
-        kept = one_transport_a_row(kept)
-    if len(kept) < len(items):
-        chosen = set(kept)
-        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
-        items[:] = kept
+    """For a narrowed selection, the choice of :func:`choose` among the items left
+    (otherwise it was made while generating them)."""
+    if not narrowed(config):
+        return
+
+    def planned(item: pytest.Item) -> Planned:
+        callspec = getattr(item, "callspec", None)
+        return Planned(
+            item.nodeid.split("[")[0],
+            {} if callspec is None else callspec.params,
+            item.get_closest_marker("in_process") is not None,
+            item.get_closest_marker("truth_table") is not None,
+        )
+
+    keep = choose([planned(item) for item in items])
+    if not all(keep):
+        config.hook.pytest_deselected(
+            items=[item for item, kept in zip(items, keep, strict=True) if not kept]
+        )
+        items[:] = [item for item, kept in zip(items, keep, strict=True) if kept]
 
 
-def in_process_allows(item: pytest.Item) -> bool:
-    """False for an ``in_process`` item over a transport other than httpx's in-process ones."""
-    transport = transport_of(item)
-    elsewhere = transport is not None and transport not in HTTPX_IN_PROCESS
-    return not (elsewhere and item.get_closest_marker("in_process") is not None)
+MARKS = ("in_process", "truth_table")
 
 
-def one_transport_a_row(items: list[pytest.Item]) -> list[pytest.Item]:
-    """``items`` with one item of each ``truth_table`` row: row ``i`` of a test keeps the
-    item over the ``i``-th (mod ``n``) of the ``n`` transports it has, in TRANSPORTS order.
+def choose(tests: list[Planned]) -> list[bool]:
+    """Which of ``tests`` run. An ``in_process`` test runs over httpx's in-process
+    clients only. Of a ``truth_table`` test, each row keeps one transport (every one in
+    long mode): row ``i`` of a test function keeps the test over the ``i``-th (mod ``n``)
+    of the ``n`` transports it has, in TRANSPORTS order.
 
     A row is one test function with the same values of every parameter but the
     transport. Decided from the collection alone, so every run and every xdist worker
-    keeps the same items.
+    keeps the same tests.
     """
-    rows: dict[tuple[str, tuple[tuple[str, int], ...]], list[pytest.Item]] = {}
-    for item in items:
-        if transport_of(item) is not None and item.get_closest_marker("truth_table"):
-            params = item.callspec.params  # type: ignore[attr-defined]
-            # A row's items share its parameter objects (within this process).
-            row = tuple((n, id(v)) for n, v in params.items() if n not in TRANSPORT_FIXTURES)
-            rows.setdefault((item.nodeid.split("[")[0], row), []).append(item)
-    dropped: set[pytest.Item] = set()
+    keep = [
+        not (test.in_process and test.transport not in (None, *HTTPX_IN_PROCESS)) for test in tests
+    ]
+    if LONG:
+        return keep
+    rows: dict[tuple[str, tuple[tuple[str, int], ...]], list[int]] = {}
+    for at, test in enumerate(tests):
+        if keep[at] and test.transport is not None and test.truth_table:
+            # A row's tests share its parameter objects (within this process).
+            row = tuple(
+                (name, id(value))
+                for name, value in test.params.items()
+                if name not in TRANSPORT_FIXTURES
+            )
+            rows.setdefault((test.function, row), []).append(at)
     place: dict[str, int] = {}
-    for (test, _), row in rows.items():
-        index = place.get(test, 0)
-        place[test] = index + 1
-        row.sort(key=lambda item: TRANSPORTS.index(str(transport_of(item))))
-        dropped.update(row[: index % len(row)], row[index % len(row) + 1 :])
-    return [item for item in items if item not in dropped]
+    for (function, _), row in rows.items():
+        index = place.get(function, 0)
+        place[function] = index + 1
+        row.sort(key=lambda at: TRANSPORTS.index(str(tests[at].transport)))
+        for at in row[: index % len(row)] + row[index % len(row) + 1 :]:
+            keep[at] = False
+    return keep
 
 
 def pytest_configure(config: pytest.Config) -> None:
