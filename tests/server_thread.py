@@ -48,6 +48,7 @@ class ServerThread:
         tb: TracebackType | None,
     ) -> None:
         self._server.should_exit = True
+        self._server.force_exit = True  # nothing a test left open holds the teardown
         self._thread.join(10)
         self._sock.close()
         if self._thread.is_alive():  # no thread left behind: a stuck loop is a failure

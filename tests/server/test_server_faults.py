@@ -111,7 +111,7 @@ def test_bad_fault_fields_are_400s_naming_them(
 
 
 def test_sigterm_while_a_timeout_fault_holds_a_request_exits_0_promptly() -> None:
-    # No grace: the held connection is dropped at once, its request cancelled a second later.
+    # No grace: the held connection is dropped at once, its request cancelled a moment later.
     with Served("--port", "0", "--grace", "0") as server:
         server.ready()
         fail_next(server.url, error="timeout", delay="60")

@@ -239,7 +239,7 @@ def held_count(served: Served) -> int:
 def test_a_request_the_server_itself_holds() -> None:
     # The serve command's server, around an app that never answers: the
     # request is cancelled when the graceful wait is over, without a traceback.
-    # (No grace: the connection is dropped at once, the request cancelled a second later.)
+    # (No grace: the connection is dropped at once, the request cancelled a moment later.)
     with Served(command=[sys.executable, "-c", HELD_APP]) as held:
         held.ready()
         with connect(held) as waiting:

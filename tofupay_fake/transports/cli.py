@@ -10,7 +10,6 @@ import functools
 import importlib.util
 import ipaddress
 import logging
-import math
 import os
 import re
 import signal
@@ -42,6 +41,11 @@ GRACE = 2.0
 MAX_GRACE = 3600.0
 #: Seconds after the grace period when the process exits 0, whatever still runs.
 HARD_STOP = 2.5
+#: Seconds after the grace period (its connections dropped) when a request still
+#: running is cancelled.
+CANCEL_AFTER = 0.25
+#: Seconds between two looks at what a stopping server still has open.
+_POLL = 0.01
 
 
 def parser() -> argparse.ArgumentParser:
@@ -373,12 +377,19 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
     On SIGINT or SIGTERM it stops listening, closes idle connections, lets
     requests in progress finish for ``grace`` seconds, then drops every
     connection still open (a client stalled mid-body, one not reading its
-    answer). A second signal drops them at once. Whatever still runs
+    answer); a request still running :data:`CANCEL_AFTER` seconds later is
+    cancelled. A second signal drops them at once. Whatever still runs
     :data:`HARD_STOP` seconds after the grace period, the process exits 0 then.
+    It exits as soon as nothing is left open, with no fixed wait.
     """
     import uvicorn
 
     class Server(uvicorn.Server):
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            #: Set by the first signal: the main loop wakes at once, not at its next tick.
+            self.signalled = asyncio.Event()
+
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             # should_exit is only set here by a signal in the startup's first milliseconds
@@ -386,17 +397,51 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
             if not self.should_exit:  # pragma: no branch
                 print(ready, flush=True)
 
+        async def main_loop(self) -> None:
+            # uvicorn's loop, but a signal ends its 0.1 s wait between two ticks.
+            counter = 0
+            should_exit = await self.on_tick(counter)
+            while not should_exit:
+                counter = (counter + 1) % 864000
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.1):
+                        await self.signalled.wait()
+                should_exit = await self.on_tick(counter)
+
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            """uvicorn's stop without its fixed waits: done as soon as nothing is left open.
+
+            Stop listening; close idle connections and the others once their answer is
+            sent; after ``grace`` seconds (at once after a second signal) drop what is
+            still open; :data:`CANCEL_AFTER` seconds later cancel requests still running.
+            """
             quiet = _QuietCancel()
             logging.getLogger("uvicorn.error").addFilter(quiet)
             loop = asyncio.get_running_loop()
             drop = loop.call_later(0.0 if self.force_exit else grace, self.drop_connections)
+            state = self.server_state
             try:
-                await super().shutdown(sockets=sockets)
+                for server in self.servers:
+                    server.close()
+                for sock in sockets or []:
+                    sock.close()
+                for connection in list(state.connections):
+                    connection.shutdown()
+                cancel_at = loop.time() + grace + CANCEL_AFTER
+                while (state.connections or state.tasks) and not self.force_exit:
+                    if loop.time() >= cancel_at:
+                        for task in state.tasks:
+                            task.cancel(msg="the server stops")
+                        break
+                    await asyncio.sleep(_POLL)
             finally:
                 drop.cancel()
                 self.drop_connections()
                 await asyncio.sleep(0)  # let the dropped requests' tasks see the disconnect
+            for server in self.servers:
+                await server.wait_closed()
+            if not self.force_exit:
+                await self.lifespan.shutdown()
 
         def drop_connections(self) -> None:
             """Reset every connection still open: its request ends as a client disconnect."""
@@ -417,6 +462,7 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
                     self.force_exit = True  # a second signal: stop waiting for anyone
                 else:
                     self.should_exit = True
+                    asyncio.get_running_loop().call_soon_threadsafe(self.signalled.set)
                     _exit_after(grace + HARD_STOP)
 
             previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -435,8 +481,6 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
         log_level=log_level,
         access_log=log_level in ("info", "debug"),
         lifespan="on",
-        # Requests that outlive the dropped connections (none of ours) are cancelled.
-        timeout_graceful_shutdown=math.ceil(grace) + 1,
     )
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(_MASK_KEYS)
@@ -491,9 +535,7 @@ class _QuietCancel(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, asyncio.CancelledError):
-            return False
-        return "timeout graceful shutdown exceeded" not in str(record.msg)
+        return not isinstance(exc, asyncio.CancelledError)
 
 
 def _exit_after(seconds: float) -> None:
