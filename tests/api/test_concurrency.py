@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import form_pairs
-from tests.conftest import BASE, KEY
+from tests.conftest import BASE, KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
@@ -71,14 +71,16 @@ def test_concurrent_creates_from_threads_and_asyncio_lose_nothing() -> None:
     with FakeTofupay(seed=0) as fake:
 
         def sync_creates(thread: int) -> list[httpx.Response]:
-            with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+            with httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as client:
                 return [
                     client.post("/v1/customers", data={"email": f"t{thread}-{i}@example.com"})
                     for i in range(PER_THREAD)
                 ]
 
         async def async_creates() -> list[httpx.Response]:
-            async with httpx.AsyncClient(base_url=BASE, auth=(KEY, "")) as client:
+            async with httpx.AsyncClient(
+                base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT
+            ) as client:
                 return list(
                     await asyncio.gather(
                         *(
@@ -126,7 +128,7 @@ def test_concurrent_creates_from_threads_and_asyncio_lose_nothing() -> None:
         assert _interleaved([call.params["email"].split("-")[0] for call in fake.calls])
 
         # A full cursor walk returns each customer once, in the same newest-first order.
-        with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+        with httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as client:
             walked = _walk(client)
         assert [customer["id"] for customer in walked] == in_call_order[::-1]
         assert walked == stored
@@ -185,7 +187,7 @@ def test_updates_card_adds_and_deletes_on_shared_customers_stay_consistent() -> 
         def worker(number: int) -> list[tuple[str, str, int]]:
             rng = random.Random(number)
             done: list[tuple[str, str, int]] = []
-            with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+            with httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as client:
                 for step in range(OPS):
                     customer = rng.choice(customer_ids)
                     roll = rng.random()
@@ -216,7 +218,7 @@ def test_updates_card_adds_and_deletes_on_shared_customers_stay_consistent() -> 
 
         results = _run_together([partial(worker, n) for n in range(WORKERS)])
         # Make sure every doomed customer is gone, whatever the threads did.
-        with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+        with httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as client:
             for customer in sorted(doomed):
                 client.delete(f"/v1/customers/{customer}")
             mine = [done for result in results for done in result]
@@ -368,7 +370,7 @@ def test_threads_and_asyncio_tasks_on_shared_customers_equal_a_serial_replay(rou
 
         def thread_worker(number: int) -> int:
             rng = random.Random(f"thread-{number}")
-            with httpx.Client(base_url=BASE, auth=(KEY, "")) as client:
+            with httpx.Client(base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT) as client:
                 for step in range(MIX_THREAD_OPS):
                     method, path, data = mix.op(rng, f"t{number}", step)
                     response = client.request(method, path, **_sent(method, data))
@@ -385,7 +387,9 @@ def test_threads_and_asyncio_tasks_on_shared_customers_equal_a_serial_replay(rou
             return MIX_TASK_OPS
 
         async def all_tasks() -> int:
-            async with httpx.AsyncClient(base_url=BASE, auth=(KEY, "")) as client:
+            async with httpx.AsyncClient(
+                base_url=BASE, auth=(KEY, ""), verify=SSL_CONTEXT
+            ) as client:
                 return sum(await asyncio.gather(*(task(client, n) for n in range(MIX_TASKS))))
 
         jobs: list[Callable[[], int]] = [partial(thread_worker, n) for n in range(MIX_THREADS)]

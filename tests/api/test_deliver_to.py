@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fastapi
-import flask
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -72,28 +70,6 @@ def starlette_app(inbox: Inbox) -> Starlette:
     return Starlette(routes=[Route("/webhooks/tofupay", hook, methods=["POST"])])
 
 
-def fastapi_app(inbox: Inbox) -> fastapi.FastAPI:
-    app = fastapi.FastAPI()
-
-    @app.post("/hooks/payments")
-    async def hook(request: fastapi.Request) -> fastapi.Response:
-        status = inbox.receive(await request.body(), dict(request.headers))
-        return fastapi.Response(b"thanks" if status == 200 else b"bad signature", status)
-
-    return app
-
-
-def flask_app(inbox: Inbox) -> flask.Flask:
-    app = flask.Flask("receiver")
-
-    @app.post("/webhooks/tofupay")
-    def hook() -> tuple[str, int]:
-        status = inbox.receive(flask.request.get_data(), dict(flask.request.headers))
-        return ("ok" if status == 200 else "bad signature"), status
-
-    return app
-
-
 @pytest.fixture
 def inbox() -> Inbox:
     return Inbox()
@@ -126,6 +102,7 @@ def test_an_asgi_app_gets_each_event_before_the_client_call_returns(
         f"https://api.tofupay.com/v1/customers/{customer['id']}",
         auth=(KEY, ""),
         data={"description": "VIP"},
+        verify=SSL_CONTEXT,
     )
     assert inbox.types() == ["customer.created", "customer.updated"]
     assert inbox.events == list(fake.events)
@@ -141,9 +118,11 @@ def test_an_asgi_app_gets_each_event_before_the_client_call_returns(
 async def test_an_asgi_app_gets_events_of_an_async_client_on_its_loop(
     fake: FakeTofupay, inbox: Inbox
 ) -> None:
+    from tests.api.receivers import fastapi_app
+
     fake.webhooks.deliver_to(asgi=fastapi_app(inbox), path="/hooks/payments", mode="auto")
 
-    async with httpx.AsyncClient(auth=(KEY, "")) as client:
+    async with httpx.AsyncClient(auth=(KEY, ""), verify=SSL_CONTEXT) as client:
         made = await client.post("https://api.tofupay.com/v1/customers", data={"email": "a@b.co"})
         assert inbox.types() == ["customer.created"]
         await client.delete(f"https://api.tofupay.com/v1/customers/{made.json()['id']}")
@@ -152,6 +131,8 @@ async def test_an_asgi_app_gets_events_of_an_async_client_on_its_loop(
 
 
 def test_a_wsgi_app_gets_each_event(fake: FakeTofupay, inbox: Inbox) -> None:
+    from tests.api.receivers import flask_app
+
     endpoint = fake.webhooks.deliver_to(wsgi=flask_app(inbox))
     customer = create(source="tok_visa")
 
@@ -168,8 +149,10 @@ def test_a_wsgi_app_gets_each_event(fake: FakeTofupay, inbox: Inbox) -> None:
 
 @pytest.mark.asyncio
 async def test_a_wsgi_app_gets_events_of_an_async_client(fake: FakeTofupay, inbox: Inbox) -> None:
+    from tests.api.receivers import flask_app
+
     fake.webhooks.deliver_to(wsgi=flask_app(inbox), mode="auto")
-    async with httpx.AsyncClient(auth=(KEY, "")) as client:
+    async with httpx.AsyncClient(auth=(KEY, ""), verify=SSL_CONTEXT) as client:
         await client.post("https://api.tofupay.com/v1/customers")
     assert inbox.types() == ["customer.created"]
 
@@ -390,7 +373,9 @@ def test_out_of_order_swaps_the_next_two_events(fake: FakeTofupay, inbox: Inbox)
     fake.webhooks.fail_next("out_of_order")
     customer = create()
     assert inbox.events == []  # held until the next event
-    httpx.delete(f"https://api.tofupay.com/v1/customers/{customer['id']}", auth=(KEY, ""))
+    httpx.delete(
+        f"https://api.tofupay.com/v1/customers/{customer['id']}", auth=(KEY, ""), verify=SSL_CONTEXT
+    )
     assert inbox.types() == ["customer.deleted", "customer.created"]
 
 
@@ -407,6 +392,8 @@ def test_out_of_order_with_no_next_event_is_delivered_by_flush(
 def test_bad_signature_spoils_one_try_and_the_retry_is_good(
     fake: FakeTofupay, inbox: Inbox
 ) -> None:
+    from tests.api.receivers import flask_app
+
     fake.webhooks.deliver_to(wsgi=flask_app(inbox), mode="auto")
     fake.webhooks.fail_next("bad_signature")
     create()
@@ -529,6 +516,7 @@ def test_nested_api_calls_from_a_receiver_are_delivered_after_it(fake: FakeTofup
                 f"https://api.tofupay.com/v1/customers/{customer_id}",
                 auth=(KEY, ""),
                 data={"description": "welcomed"},
+                verify=SSL_CONTEXT,
             )
         return 200
 
@@ -543,7 +531,7 @@ def test_async_auto_mode_from_many_tasks_delivers_everything(
     fake.webhooks.deliver_to(asgi=starlette_app(inbox), mode="auto")
 
     async def main() -> None:
-        async with httpx.AsyncClient(auth=(KEY, "")) as client:
+        async with httpx.AsyncClient(auth=(KEY, ""), verify=SSL_CONTEXT) as client:
             await asyncio.gather(
                 *(client.post("https://api.tofupay.com/v1/customers") for _ in range(20))
             )

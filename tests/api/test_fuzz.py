@@ -36,7 +36,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BASE, KEY, LIVE_KEY, OTHER_KEY
+from tests.conftest import BASE, KEY, LIVE_KEY, OTHER_KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 from tofupay_fake.errors import TofupayError
 
@@ -134,7 +134,7 @@ IDS = _ids()
 @pytest.fixture(scope="module")
 def started() -> Iterator[tuple[FakeTofupay, httpx.Client]]:
     """One started fake and client for every example; each example resets and repopulates."""
-    with FakeTofupay(seed=0) as fake, httpx.Client(base_url=BASE) as client:
+    with FakeTofupay(seed=0) as fake, httpx.Client(base_url=BASE, verify=SSL_CONTEXT) as client:
         yield fake, client
 
 

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.api.helpers import START
-from tests.conftest import BASE, KEY, OTHER_KEY
+from tests.conftest import BASE, KEY, OTHER_KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
@@ -57,7 +57,7 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
     """One real httpx client for every example (each fake patches the transport)."""
-    with httpx.Client(base_url=BASE) as made:
+    with httpx.Client(base_url=BASE, verify=SSL_CONTEXT) as made:
         yield made
 
 

@@ -49,7 +49,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.conftest import BASE, KEY, LIVE_KEY, OTHER_KEY
+from tests.conftest import BASE, KEY, LIVE_KEY, OTHER_KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 LONG = os.environ.get("TOFUPAY_LONG") == "1"
@@ -182,7 +182,7 @@ class Idempotent:
 @pytest.fixture(scope="module")
 def started() -> Iterator[tuple[FakeTofupay, httpx.Client]]:
     """One started fake and one real client for every history (reset between them)."""
-    with FakeTofupay(seed=0) as fake, httpx.Client(base_url=BASE) as client:
+    with FakeTofupay(seed=0) as fake, httpx.Client(base_url=BASE, verify=SSL_CONTEXT) as client:
         yield fake, client
 
 

@@ -22,7 +22,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import BASE, KEY
+from tests.conftest import BASE, KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 from tofupay_fake.transports import (
     aiohttp_transport,
@@ -60,7 +60,7 @@ def by_urllib() -> int:
 
 
 def by_httpx() -> int:
-    return httpx.get(f"{BASE}/v1/customers", auth=(KEY, "")).status_code
+    return httpx.get(f"{BASE}/v1/customers", auth=(KEY, ""), verify=SSL_CONTEXT).status_code
 
 
 def aiohttp_other(ours: Any) -> Any:
@@ -131,7 +131,9 @@ def test_stopping_a_fake_that_another_fake_replaced_on_its_host() -> None:
         assert intercept.lookup("http", "api.tofupay.com", 8080) is second
         first.stop()  # again: nothing changes
         assert intercept.lookup("http", "api.tofupay.com", 8080) is second
-        answer = httpx.get("http://api.tofupay.com:8080/v1/customers", auth=(KEY, ""))
+        answer = httpx.get(
+            "http://api.tofupay.com:8080/v1/customers", auth=(KEY, ""), verify=SSL_CONTEXT
+        )
         assert answer.status_code == 200
     finally:
         second.stop()

@@ -20,7 +20,7 @@ import responses
 import respx
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import BASE, KEY
+from tests.conftest import BASE, KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 from tofupay_fake.transports import intercept
 
@@ -52,7 +52,7 @@ def test_respx_passes_other_requests_on_once_its_router_went(fake: FakeTofupay) 
     router = respx.mock(using="httpx", assert_all_called=False)
     router.get("https://other.example/").respond(204)
     router.start()
-    with httpx.Client() as client:
+    with httpx.Client(verify=SSL_CONTEXT) as client:
         assert client.get("https://other.example/").status_code == 204
         router.stop()
         # Only the fake's router is left in respx's mocker: a request that is not for the
@@ -68,7 +68,7 @@ def test_stopping_the_interception_of_a_fake_that_never_held_its_origin(
     other = FakeTofupay(seed=1)  # same origin, never started
     intercept.stop(other)
     assert intercept.lookup("https", "api.tofupay.com", None) is fake
-    assert httpx.get(f"{BASE}/v1/customers", headers=AUTH).status_code == 200
+    assert httpx.get(f"{BASE}/v1/customers", headers=AUTH, verify=SSL_CONTEXT).status_code == 200
 
 
 def test_two_responses_mocks_stopped_in_turn_over_a_stopped_fake() -> None:
@@ -98,7 +98,7 @@ def test_an_asgi_receiver_calling_the_api_during_its_auto_delivery(fake: FakeTof
         message = await receive()
         received.append(json.loads(message["body"])["type"])
         if len(received) == 1:  # the first delivery makes one more customer, over the API
-            async with httpx.AsyncClient() as client:
+            async with httpx.AsyncClient(verify=SSL_CONTEXT) as client:
                 made = await client.post(f"{BASE}/v1/customers", headers=AUTH)
                 assert made.status_code == 200
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -107,7 +107,7 @@ def test_an_asgi_receiver_calling_the_api_during_its_auto_delivery(fake: FakeTof
     fake.webhooks.deliver_to(asgi=receiver, mode="auto")
 
     async def scenario() -> int:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(verify=SSL_CONTEXT) as client:
             return (await client.post(f"{BASE}/v1/customers", headers=AUTH)).status_code
 
     assert asyncio.run(scenario()) == 200

@@ -10,7 +10,7 @@ import urllib.request
 import httpx
 import pytest
 
-from tests.conftest import KEY
+from tests.conftest import KEY, SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 
 
@@ -21,21 +21,23 @@ def test_url_serves_the_same_state_journal_and_control_endpoints() -> None:
         assert url.startswith("http://127.0.0.1:")
         assert fake.url == url  # started once
         made = fake.add_customer(KEY, email="seeded@example.com")
-        answer = httpx.get(f"{url}/v1/customers/{made['id']}", auth=(KEY, ""))
+        answer = httpx.get(f"{url}/v1/customers/{made['id']}", auth=(KEY, ""), verify=SSL_CONTEXT)
         assert answer.json() == made
-        created = httpx.post(f"{url}/v1/customers", auth=(KEY, ""), data={"email": "b@x.io"})
+        created = httpx.post(
+            f"{url}/v1/customers", auth=(KEY, ""), data={"email": "b@x.io"}, verify=SSL_CONTEXT
+        )
         assert created.status_code == 200
         assert fake.get_customer(created.json()["id"])["email"] == "b@x.io"
         assert [call.path for call in fake.calls] == [
             f"/v1/customers/{made['id']}",
             "/v1/customers",
         ]
-        calls = httpx.get(f"{url}/_fake/calls").json()["data"]
+        calls = httpx.get(f"{url}/_fake/calls", verify=SSL_CONTEXT).json()["data"]
         assert [call["status_code"] for call in calls] == [200, 200]
     finally:
         fake.stop()
     with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{url}/v1/customers", auth=(KEY, ""))
+        httpx.get(f"{url}/v1/customers", auth=(KEY, ""), verify=SSL_CONTEXT)
 
 
 def test_url_works_without_interception_and_from_a_subprocess() -> None:
@@ -77,6 +79,7 @@ def test_url_and_interception_answer_the_same_bytes(fake: FakeTofupay) -> None:
         "https://api.tofupay.com/v1/customers",
         headers={"Authorization": f"Bearer {KEY}"},
         data={"email": "a@b.co", "source": "tok_visa"},
+        verify=SSL_CONTEXT,
     ).content
     assert served == intercepted
 

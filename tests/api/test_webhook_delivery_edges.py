@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import BASE, KEY
+from tests.conftest import BASE, KEY, SSL_CONTEXT
 from tests.plugin._helpers import write_ini
 from tofupay_fake import FakeTofupay
 from tofupay_fake.webhooks import SignatureError, sign, verify
@@ -19,7 +19,9 @@ from tofupay_fake.webhooks import SignatureError, sign, verify
 
 def create(email: str = "a@example.com") -> None:
     """A customer made over the API (its customer.created event goes to the endpoints)."""
-    made = httpx.post(f"{BASE}/v1/customers", data={"email": email}, auth=(KEY, ""))
+    made = httpx.post(
+        f"{BASE}/v1/customers", data={"email": email}, auth=(KEY, ""), verify=SSL_CONTEXT
+    )
     assert made.status_code == 200, made.text
 
 

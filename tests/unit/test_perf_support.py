@@ -16,6 +16,7 @@ import httpx
 import pytest
 import respx
 
+from tests.conftest import SSL_CONTEXT
 from tofupay_fake import FakeTofupay, render
 from tofupay_fake.events import EventLog, encode, event
 from tofupay_fake.ids import ALPHABET, BULK_PREFIXES, ID_LENGTHS, IdFactory
@@ -191,7 +192,9 @@ def created(client: httpx.Client) -> int:
 
 def test_stopping_out_of_order_beside_respx_leaves_httpx_as_it_was() -> None:
     fake = FakeTofupay()
-    with httpx.Client(base_url="https://api.tofupay.com", auth=("sk_test_x", "")) as client:
+    with httpx.Client(
+        base_url="https://api.tofupay.com", auth=("sk_test_x", ""), verify=SSL_CONTEXT
+    ) as client:
         fake.start()
         router = respx.mock(using="httpx", assert_all_called=False)
         router.get("https://other.example/").respond(204)
@@ -213,7 +216,9 @@ def test_stopping_out_of_order_beside_respx_leaves_httpx_as_it_was() -> None:
 
 def test_two_fakes_on_one_origin_cannot_both_be_started() -> None:
     first, second = FakeTofupay(), FakeTofupay(seed=2)
-    with httpx.Client(base_url="https://api.tofupay.com", auth=("sk_test_x", "")) as client:
+    with httpx.Client(
+        base_url="https://api.tofupay.com", auth=("sk_test_x", ""), verify=SSL_CONTEXT
+    ) as client:
         first.start()
         with pytest.raises(RuntimeError) as refused:
             second.start()
