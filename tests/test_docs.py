@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import curl
-from tests.plugin._helpers import write_ini
+from tests.plugin._helpers import without_ca_bundle, write_ini
 from tests.server_thread import ServerThread
 from tests.test_readme import blocks as readme_blocks
 from tofupay_fake import FakeTofupay
@@ -60,8 +60,12 @@ def test_every_task_page_has_a_runnable_example() -> None:
     assert missing == []
 
 
-def test_the_docs_and_readme_examples_pass(pytester: pytest.Pytester) -> None:
+def test_the_docs_and_readme_examples_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_ini(pytester)
+    # The examples' httpx clients (about seventy) are answered by fakes and mocks, never over TLS.
+    without_ca_bundle(monkeypatch, pytester.path / "no-ca-bundle")
     files: dict[str, str] = {}
     count = 0
     for name, blocks in pages().items():

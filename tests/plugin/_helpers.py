@@ -39,6 +39,20 @@ filterwarnings =
 """
 
 
+def without_ca_bundle(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """httpx clients made from now on, here and in sub-processes, load no CA bundle.
+
+    A client loads its CA bundle (certifi's, or ``$SSL_CERT_FILE``) when it is made:
+    about 25 ms of CPU, and the sub-sessions make well over a hundred. With no
+    ``$SSL_CERT_FILE`` and ``$SSL_CERT_DIR`` an empty folder, it loads nothing: OpenSSL
+    reads a certificate folder only during a TLS handshake, and no sub-session makes
+    one (the fake answers inside the client; a real handshake would fail to verify).
+    """
+    folder.mkdir(exist_ok=True)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
+
+
 def write_ini(pytester: pytest.Pytester, extra: str = "") -> None:
     """(Re)write the sub-session's ini file, with ``extra`` lines appended."""
     pytester.makeini(_INI.format(extra=extra))
