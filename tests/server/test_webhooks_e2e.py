@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,8 +57,8 @@ def verified(deliveries: list[Received]) -> list[dict[str, Any]]:
     return events
 
 
-def webhook_server(url: str) -> Served:
-    return Served("--port", "0", "--webhook-url", url, "--webhook-secret", SECRET)
+def webhook_server(url: str, *options: str) -> Served:
+    return Served("--port", "0", "--webhook-url", url, "--webhook-secret", SECRET, *options)
 
 
 # -- the command ---------------------------------------------------------------------
@@ -122,7 +123,8 @@ def test_a_delivery_answered_500_is_retried(receiver: Receiver) -> None:
 def test_a_receiver_that_is_down_never_breaks_the_api_and_sigterm_still_exits_0(
     down_url: str,
 ) -> None:
-    with webhook_server(down_url) as served:
+    # No grace: the deliveries still queued are given up at once when the server stops.
+    with webhook_server(down_url, "--grace", "0") as served:
         served.ready()
         with httpx.Client(base_url=served.url, auth=(KEY, ""), trust_env=False) as client:
             made = client.post("/v1/customers", data={"email": "a@example.com"})
@@ -139,9 +141,14 @@ def test_a_receiver_that_is_down_never_breaks_the_api_and_sigterm_still_exits_0(
             assert [e["type"] for e in events] == ["customer.created"]
             calls = client.get("/_fake/calls").json()["data"]
             assert [c["status_code"] for c in calls] == [200, 200, 200, 404]
-        # Deliveries are still being retried: the server stops anyway, cleanly, bounded.
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while "failed on attempt 1/4" not in served.stderr:  # the first try has failed
+            assert time.monotonic() < deadline, served.stderr
+            time.sleep(0.01)
+        # Deliveries are still being retried: the server stops anyway, cleanly, at once.
         assert served.stop(signal.SIGTERM) == 0
     assert "Webhook delivery of" in served.stderr and "ConnectError" in served.stderr
+    assert "Gave up delivering" in served.stderr and "after 1 attempt(s)" in served.stderr
     assert "Traceback" not in served.stderr
 
 

@@ -46,6 +46,9 @@ HARD_STOP = 2.5
 CANCEL_AFTER = 0.25
 #: Seconds between two looks at what a stopping server still has open.
 _POLL = 0.01
+#: The longest a stopping server waits for webhook deliveries still queued (it waits
+#: no longer than its grace period either).
+WEBHOOK_STOP = 1.0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -253,7 +256,7 @@ def serve(args: argparse.Namespace) -> int:
     on_shutdown = None
     if args.webhook_url:
         try:
-            on_shutdown = _deliver_webhooks(fake, args.webhook_url, args.webhook_secret)
+            on_shutdown = _deliver_webhooks(fake, args.webhook_url, args.webhook_secret, args.grace)
         except ValueError as exc:
             sock.close()
             if state is not None:
@@ -363,12 +366,14 @@ def _load_fixtures(
     return None
 
 
-def _deliver_webhooks(fake: FakeTofupay, url: str, secret: str) -> Any:
+def _deliver_webhooks(fake: FakeTofupay, url: str, secret: str, grace: float) -> Any:
+    """Send ``fake``'s events to ``url``; the server's stop hook, which gives deliveries
+    still queued the grace period, at most :data:`WEBHOOK_STOP` (``--grace 0``: none)."""
     from ..webhooks import WebhookSender
 
     sender = WebhookSender(url, secret)
     fake.events.subscribe(sender.send)
-    return functools.partial(sender.close, timeout=1.0)  # stopping stays within seconds
+    return functools.partial(sender.close, timeout=min(grace, WEBHOOK_STOP))
 
 
 def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
