@@ -1,19 +1,19 @@
 """The fixture's seed: from the node id and ``--tofupay-seed``, reproducible anywhere.
 
 Each sub-session test writes what the fake answered (two API responses and two
-Faker-seeded customers, byte for byte) to ``$TOFUPAY_OUT/<name>.body``; the
-tests here compare those files between runs.
+Faker-seeded customers, byte for byte) to ``$TOFUPAY_OUT/seed/<name>.body``; the
+tests here compare those files between runs. The project lives in a ``seed/``
+folder, beside which test_xdist.py puts the world's project for one xdist run.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from ._helpers import KEY, URL, Started, run_recorded, write_ini
+from ._helpers import KEY, URL, run_recorded, write_ini
 
 RECORDER = f"""
 import json
@@ -34,8 +34,8 @@ def record(tofupay, name):
     seeded = tofupay.seed_customers(2, api_key=AUTH[0])
     body = b"\\n".join([first.content, second.content, json.dumps(seeded).encode()])
     print(body.decode())
-    out = pathlib.Path(os.environ["TOFUPAY_OUT"])
-    out.mkdir(exist_ok=True)
+    out = pathlib.Path(os.environ["TOFUPAY_OUT"]) / "seed"
+    out.mkdir(parents=True, exist_ok=True)
     (out / f"{{name}}.body").write_bytes(body)
     (out / f"{{name}}.worker").write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
     with open(out / "order.log", "a") as log:
@@ -45,7 +45,7 @@ def record(tofupay, name):
 SEEDED_TESTS = """
 import pytest
 
-from recorder import record
+from seed_recorder import record
 
 
 def test_alpha(tofupay):
@@ -68,7 +68,7 @@ class TestGroup:
 
 # The same function name in another module: a different node id.
 OTHER_TESTS = """
-from recorder import record
+from seed_recorder import record
 
 
 def test_alpha(tofupay):
@@ -76,15 +76,32 @@ def test_alpha(tofupay):
 """
 
 ALL = {"alpha", "beta", "gamma-1", "gamma-2", "group-alpha", "other-alpha"}
+#: The project's folder, and its tests' node ids in the order a plain run runs them.
+FOLDER = "seed"
+NODE_IDS = [
+    f"{FOLDER}/test_other.py::test_alpha",
+    f"{FOLDER}/test_seeded.py::test_alpha",
+    f"{FOLDER}/test_seeded.py::test_beta",
+    f"{FOLDER}/test_seeded.py::test_gamma[1]",
+    f"{FOLDER}/test_seeded.py::test_gamma[2]",
+    f"{FOLDER}/test_seeded.py::TestGroup::test_alpha",
+]
 CUSTOMER_ID = re.compile(rb"cus_[0-9A-Za-z]{14}")
 PRINTED = re.compile(r'\[?\{"object": "customer".*')
+
+
+def write_project(pytester: pytest.Pytester) -> None:
+    """The project's files, in its folder (the tests import the recorder from beside them)."""
+    folder = pytester.mkdir(FOLDER)
+    (folder / "seed_recorder.py").write_text(RECORDER, encoding="utf-8")
+    (folder / "test_seeded.py").write_text(SEEDED_TESTS, encoding="utf-8")
+    (folder / "test_other.py").write_text(OTHER_TESTS, encoding="utf-8")
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     write_ini(pytester)
-    pytester.makepyfile(recorder=RECORDER, test_seeded=SEEDED_TESTS, test_other=OTHER_TESTS)
-    pytester.syspathinsert()
+    write_project(pytester)
     return pytester
 
 
@@ -110,7 +127,9 @@ def run(
     *args: str,
     passed: int = len(ALL),
 ) -> Run:
-    return Run(run_recorded(pytester, monkeypatch, tag, "-s", *args, passed=passed))
+    """A run of ``args`` (default: the whole project) with output shown."""
+    out = run_recorded(pytester, monkeypatch, tag, "-s", *(args or [FOLDER]), passed=passed)
+    return Run(out / FOLDER)
 
 
 #: The default run (no option, the project as ``project`` makes it) that several tests
@@ -133,8 +152,8 @@ def test_printed_bodies_are_identical_between_runs(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TOFUPAY_OUT", str(project.path / "out"))
-    first = project.runpytest("-s", "-k", "alpha and not Group")
-    second = project.runpytest("-s", "-k", "alpha and not Group")
+    first = project.runpytest("-s", FOLDER, "-k", "alpha and not Group")
+    second = project.runpytest("-s", FOLDER, "-k", "alpha and not Group")
     first.assert_outcomes(passed=2)
     printed = printed_bodies(first)
     assert len(printed) == 6  # two tests x (two responses + the seeded list)
@@ -156,26 +175,26 @@ def test_base_seed_option_changes_every_id(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     default = default_run(project, monkeypatch)
-    zero = run(project, monkeypatch, "zero", "--tofupay-seed=0")
-    one = run(project, monkeypatch, "one", "--tofupay-seed", "1")
+    zero = run(project, monkeypatch, "zero", FOLDER, "--tofupay-seed=0")
+    one = run(project, monkeypatch, "one", FOLDER, "--tofupay-seed", "1")
     assert zero.bodies == default.bodies
     for name in ALL:
         assert not default.ids(name) & one.ids(name), name
-    assert one.bodies == run(project, monkeypatch, "one-again", "--tofupay-seed=1").bodies
+    assert one.bodies == run(project, monkeypatch, "one-again", FOLDER, "--tofupay-seed=1").bodies
 
 
 def test_ini_option_sets_the_base_seed(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     default = default_run(project, monkeypatch)
-    option_seven = run(project, monkeypatch, "option-7", "--tofupay-seed=7")
+    option_seven = run(project, monkeypatch, "option-7", FOLDER, "--tofupay-seed=7")
     write_ini(project, "tofupay_seed = 7")
     ini_seven = run(project, monkeypatch, "ini-7")
     assert ini_seven.bodies == option_seven.bodies
     for name in ALL:
         assert not default.ids(name) & ini_seven.ids(name), name
     # The command line wins over the ini file.
-    ini_overridden = run(project, monkeypatch, "ini-7-option-0", "--tofupay-seed=0")
+    ini_overridden = run(project, monkeypatch, "ini-7-option-0", FOLDER, "--tofupay-seed=0")
     assert ini_overridden.bodies == default.bodies
 
 
@@ -183,16 +202,9 @@ def test_seed_is_the_same_alone_and_in_any_order(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     together = default_run(project, monkeypatch)
-    alone = run(project, monkeypatch, "alone", "-k", "test_beta", passed=1)
+    alone = run(project, monkeypatch, "alone", FOLDER, "-k", "test_beta", passed=1)
     assert alone.bodies == {"beta": together.bodies["beta"]}
-    reverse = [
-        "test_seeded.py::TestGroup::test_alpha",
-        "test_seeded.py::test_gamma[2]",
-        "test_seeded.py::test_beta",
-        "test_other.py::test_alpha",
-        "test_seeded.py::test_alpha",
-        "test_seeded.py::test_gamma[1]",
-    ]
+    reverse = [NODE_IDS[i] for i in (5, 4, 2, 0, 1, 3)]
     reordered = run(project, monkeypatch, "reordered", *reverse)
     assert reordered.order == [
         "group-alpha",
@@ -204,23 +216,5 @@ def test_seed_is_the_same_alone_and_in_any_order(
     ]
     assert reordered.order != together.order
     assert reordered.bodies == together.bodies
-    second_only = run(
-        project, monkeypatch, "second-only", "test_seeded.py::test_gamma[2]", passed=1
-    )
+    second_only = run(project, monkeypatch, "second-only", NODE_IDS[4], passed=1)
     assert second_only.bodies == {"gamma-2": together.bodies["gamma-2"]}
-
-
-def test_same_bytes_in_another_process_and_under_xdist(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Two fresh worker processes, with another hash seed than this one's (where the
-    # default run was made): nothing may depend on the process, its hash seed
-    # (set or dict order of strings), what it ran before, or how xdist splits the tests.
-    monkeypatch.setenv("PYTHONHASHSEED", "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1")
-    with Started(project, "xdist", "-s", "-n", "2") as started:
-        serial = default_run(project, monkeypatch)
-        parallel = Run(started.wait(passed=len(ALL)))
-    assert set(serial.workers.values()) == {"main"}
-    assert set(parallel.workers.values()) == {"gw0", "gw1"}
-    assert set(parallel.workers) == ALL
-    assert parallel.bodies == serial.bodies

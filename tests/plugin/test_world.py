@@ -2,8 +2,9 @@
 
 The sub-session's conftest builds a world once per session (50 customers with
 a card); each test checks it starts from exactly that world, changes it, and
-writes what the fake answered to ``$TOFUPAY_OUT/<name>.body``; the tests here
-compare those bytes between runs: alone, in another order, under xdist.
+writes what the fake answered to ``$TOFUPAY_OUT/world/<name>.body``; the tests
+here compare those bytes between runs: alone and in another order (test_xdist.py
+runs the project, in its ``world/`` folder, under xdist).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ._helpers import KEY, URL, Started, run_recorded, write_ini
+from ._helpers import KEY, URL, run_recorded, write_ini
 
 CONFTEST = f"""
 import pytest
@@ -56,8 +57,8 @@ def record(tofupay, name):
     assert all(answer.status_code == 200 for answer in answers), [a.text for a in answers]
     assert made.json()["id"] not in {{customer["id"] for customer in world}}
     body = b"\\n".join(answer.content for answer in answers)
-    out = pathlib.Path(os.environ["TOFUPAY_OUT"])
-    out.mkdir(exist_ok=True)
+    out = pathlib.Path(os.environ["TOFUPAY_OUT"]) / "world"
+    out.mkdir(parents=True, exist_ok=True)
     (out / f"{{name}}.body").write_bytes(body)
     (out / f"{{name}}.worker").write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
 """
@@ -65,7 +66,7 @@ def record(tofupay, name):
 TESTS = """
 import pytest
 
-from recorder import record
+from world_recorder import record
 
 
 def test_alpha(tofupay):
@@ -87,15 +88,32 @@ def test_world_seed(tofupay):
 """
 
 ALL = {"alpha", "beta", "gamma-1", "gamma-2", "gamma-3", "world-seed"}
+#: The project's folder, and its tests' node ids in the order a plain run runs them.
+FOLDER = "world"
+NODE_IDS = [
+    f"{FOLDER}/test_world.py::test_alpha",
+    f"{FOLDER}/test_world.py::test_beta",
+    f"{FOLDER}/test_world.py::test_gamma[1]",
+    f"{FOLDER}/test_world.py::test_gamma[2]",
+    f"{FOLDER}/test_world.py::test_gamma[3]",
+    f"{FOLDER}/test_world.py::test_world_seed",
+]
 CUSTOMER_ID = re.compile(rb"cus_[0-9A-Za-z]{14}")
+
+
+def write_project(pytester: pytest.Pytester, scope: str = "session") -> None:
+    """The project's files, in its folder (the tests import the recorder from beside them)."""
+    folder = pytester.path / FOLDER
+    folder.mkdir(exist_ok=True)
+    (folder / "conftest.py").write_text(CONFTEST.format(scope=scope), encoding="utf-8")
+    (folder / "world_recorder.py").write_text(RECORDER, encoding="utf-8")
+    (folder / "test_world.py").write_text(TESTS, encoding="utf-8")
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     write_ini(pytester)
-    pytester.makeconftest(CONFTEST.format(scope="session"))
-    pytester.makepyfile(recorder=RECORDER, test_world=TESTS)
-    pytester.syspathinsert()
+    write_project(pytester)
     return pytester
 
 
@@ -106,7 +124,9 @@ def run(
     *args: str,
     passed: int = len(ALL),
 ) -> dict[str, bytes]:
-    return bodies(run_recorded(pytester, monkeypatch, tag, *args, passed=passed))
+    """What each test of a run of ``args`` (default: the whole project) recorded."""
+    out = run_recorded(pytester, monkeypatch, tag, *(args or [FOLDER]), passed=passed)
+    return bodies(out / FOLDER)
 
 
 def bodies(out: Path) -> dict[str, bytes]:
@@ -125,8 +145,9 @@ def default_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> d
     return _DEFAULT[0]
 
 
-def workers(pytester: pytest.Pytester, tag: str) -> set[str]:
-    return {path.read_text() for path in (pytester.path / "out" / tag).glob("*.worker")}
+def workers(out: Path) -> set[str]:
+    """The xdist workers (or ``main``) that ran the tests recording in ``out``."""
+    return {path.read_text() for path in out.glob("*.worker")}
 
 
 def test_every_test_starts_from_the_world_and_makes_its_own_ids(
@@ -139,26 +160,14 @@ def test_every_test_starts_from_the_world_and_makes_its_own_ids(
     assert len(new_ids) == len(ALL), "each test's new customer has an id of its own seed"
 
 
-def test_the_same_bytes_alone_in_any_order_and_under_xdist(
+def test_the_same_bytes_alone_and_in_any_order(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The xdist run goes on in its own processes while the others run here.
-    with Started(project, "xdist", "-n", "2") as started:
-        together = default_run(project, monkeypatch)
-        alone = run(project, monkeypatch, "alone", "test_world.py::test_gamma[2]", passed=1)
-        assert alone == {"gamma-2": together["gamma-2"]}
-        reverse = [
-            "test_world.py::test_world_seed",
-            "test_world.py::test_gamma[3]",
-            "test_world.py::test_beta",
-            "test_world.py::test_gamma[1]",
-            "test_world.py::test_alpha",
-            "test_world.py::test_gamma[2]",
-        ]
-        assert run(project, monkeypatch, "reversed", *reverse) == together
-        parallel = bodies(started.wait(passed=len(ALL)))
-    assert workers(project, "xdist") <= {"gw0", "gw1"} and len(workers(project, "xdist")) == 2
-    assert parallel == together
+    together = default_run(project, monkeypatch)
+    alone = run(project, monkeypatch, "alone", NODE_IDS[3], passed=1)
+    assert alone == {"gamma-2": together["gamma-2"]}
+    reverse = [NODE_IDS[i] for i in (5, 4, 1, 2, 0, 3)]
+    assert run(project, monkeypatch, "reversed", *reverse) == together
 
 
 @pytest.mark.parametrize("scope", ["function", "module", "package"])
@@ -166,7 +175,7 @@ def test_a_world_fixture_of_any_scope(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, scope: str
 ) -> None:
     session = default_run(project, monkeypatch)
-    project.makeconftest(CONFTEST.format(scope=scope))
+    write_project(project, scope)
     assert run(project, monkeypatch, scope) == session
 
 
