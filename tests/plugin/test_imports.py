@@ -38,53 +38,61 @@ def test_importing_the_plugin_imports_no_http_or_faker(tmp_path: Path) -> None:
 # they are switched off so that only tofupay's plugin is measured.
 OTHERS_OFF = ("-p", "no:pytest_httpx", "-p", "no:respx", "-p", "no:faker")
 
+# After each test, which of them the session has imported so far.
 CONFTEST = f"""
 import json
 import os
 import sys
+
+IMPORTED = {{}}
+
+
+def pytest_runtest_logfinish(nodeid):
+    IMPORTED[nodeid.split("::")[-1]] = sorted(name for name in {HEAVY!r} if name in sys.modules)
 
 
 def pytest_sessionfinish(session):
     with open(os.path.join(str(session.config.rootpath), "modules.json"), "w") as out:
         json.dump({{
             "plugin": session.config.pluginmanager.has_plugin("tofupay"),
-            "heavy": sorted(name for name in {HEAVY!r} if name in sys.modules),
+            "after": IMPORTED,
         }}, out)
 """
 
+# Collected and run in this order: the fixture is used last.
+TESTS = """
+import pytest
 
-def session_modules(pytester: pytest.Pytester, tests: str, *args: str, passed: int) -> object:
+def test_plain():
+    pass
+
+@pytest.mark.tofupay(seed=1, customers=2, api_keys=["sk_test_x"])
+def test_marked_but_no_fixture():
+    pass
+
+@pytest.mark.tofupay(customers=1, api_keys=["sk_test_x"])
+def test_uses_fixture(tofupay):
+    assert len(tofupay.customers()) == 1
+"""
+
+
+def test_a_session_imports_them_only_once_a_test_uses_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    # One process for the session: here they are imported already.
     write_ini(pytester)
     pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(tests)
-    result = pytester.runpytest_subprocess(*OTHERS_OFF, *args)
-    result.assert_outcomes(passed=passed)
-    return json.loads((pytester.path / "modules.json").read_text())
-
-
-def test_session_without_the_fixture_imports_none_of_them(pytester: pytest.Pytester) -> None:
-    tests = """
-        import pytest
-
-        def test_plain():
-            pass
-
-        @pytest.mark.tofupay(seed=1, customers=2, api_keys=["sk_test_x"])
-        def test_marked_but_no_fixture():
-            pass
-    """
-    modules = session_modules(pytester, tests, "--tofupay-seed=4", "--strict-markers", passed=2)
-    assert modules == {"plugin": True, "heavy": []}
-
-
-def test_session_with_the_fixture_imports_them(pytester: pytest.Pytester) -> None:
-    # The control for the test above: the probe does see the imports when they happen.
-    tests = """
-        import pytest
-
-        @pytest.mark.tofupay(customers=1, api_keys=["sk_test_x"])
-        def test_uses_fixture(tofupay):
-            assert len(tofupay.customers()) == 1
-    """
-    modules = session_modules(pytester, tests, passed=1)
-    assert modules == {"plugin": True, "heavy": sorted(HEAVY)}
+    pytester.makepyfile(TESTS)
+    result = pytester.runpytest_subprocess(*OTHERS_OFF, "--tofupay-seed=4", "--strict-markers")
+    result.assert_outcomes(passed=3)
+    modules = json.loads((pytester.path / "modules.json").read_text())
+    assert modules == {
+        "plugin": True,
+        "after": {
+            # Loading the plugin, its option, its marker and its hooks: none of them.
+            "test_plain": [],
+            "test_marked_but_no_fixture": [],
+            # The control: the probe does see the imports when they happen.
+            "test_uses_fixture": sorted(HEAVY),
+        },
+    }
