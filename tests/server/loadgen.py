@@ -14,6 +14,7 @@ live and deleted.
 from __future__ import annotations
 
 import json
+import ssl
 import sys
 import threading
 from collections import Counter
@@ -25,13 +26,18 @@ KEY = "sk_test_loadgen000000000000"
 
 
 def worker(
-    base_url: str, rounds: int, number: int, out: dict[str, Any], lock: threading.Lock
+    base_url: str,
+    rounds: int,
+    number: int,
+    out: dict[str, Any],
+    lock: threading.Lock,
+    context: ssl.SSLContext,
 ) -> None:
     statuses: Counter[int] = Counter()
     errors: list[str] = []
     live: list[str] = []
     deleted: list[str] = []
-    with httpx.Client(base_url=base_url, auth=(KEY, ""), timeout=30) as client:
+    with httpx.Client(base_url=base_url, auth=(KEY, ""), timeout=30, verify=context) as client:
 
         def call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
             try:
@@ -72,8 +78,9 @@ def main(argv: list[str]) -> int:
         base_url = sys.stdin.readline().strip()
     out: dict[str, Any] = {"statuses": Counter(), "errors": [], "live": [], "deleted": []}
     lock = threading.Lock()
+    context = ssl.create_default_context()  # one CA bundle load, not one a client
     threads = [
-        threading.Thread(target=worker, args=(base_url, rounds, number, out, lock))
+        threading.Thread(target=worker, args=(base_url, rounds, number, out, lock, context))
         for number in range(connections)
     ]
     for thread in threads:

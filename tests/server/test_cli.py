@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 import tofupay_fake
+from tests.conftest import SSL_CONTEXT
 from tests.server.served import EXIT_TIMEOUT, READY, Served, console_script, python_m
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay
@@ -77,7 +78,7 @@ def shared() -> Iterator[Served]:
 
 @pytest.fixture
 def shared_http(shared: Served) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=shared.url, trust_env=False) as client:
+    with httpx.Client(verify=SSL_CONTEXT, base_url=shared.url, trust_env=False) as client:
         assert client.post("/_fake/reset").json() == {"reset": True}
         yield client
 
@@ -155,7 +156,7 @@ def test_default_seed_is_0_and_sigterm_exits_0_quietly() -> None:
         assert (match.group(2), match.group(4)) == ("127.0.0.1", "0")
         body = b"email=a%40example.com"
         # Signalled with a keep-alive connection still open: the exit is still clean.
-        with httpx.Client(base_url=served.url, trust_env=False) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url, trust_env=False) as client:
             sent = client.post(
                 "/v1/customers", content=body, auth=(KEY, ""), headers={"Content-Type": FORM}
             )
@@ -168,7 +169,7 @@ def test_default_seed_is_0_and_sigterm_exits_0_quietly() -> None:
 def test_sigint_exits_0_without_a_traceback() -> None:
     with Served("--port", "0", "--seed", "3", command=console_script()) as served:
         assert served.ready().group(4) == "3"
-        with httpx.Client(base_url=served.url, trust_env=False) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url, trust_env=False) as client:
             assert client.get("/v1/customers", auth=(KEY, "")).status_code == 200
         assert served.stop(signal.SIGINT) == 0
         assert "Traceback" not in served.stderr
@@ -181,7 +182,7 @@ def test_all_interfaces_warns_it_is_reachable_from_other_machines() -> None:
         match = served.ready()
         assert match.group(2) == "0.0.0.0"
         port = int(match.group(3))
-        with httpx.Client(trust_env=False) as client:
+        with httpx.Client(verify=SSL_CONTEXT, trust_env=False) as client:
             answer = client.get(f"http://127.0.0.1:{port}/v1/customers", auth=(KEY, ""))
             assert answer.status_code == 200
         assert served.stop() == 0

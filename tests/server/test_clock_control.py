@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import SSL_CONTEXT, Api
 from tests.server.served import Served
 from tofupay_fake import FakeTofupay
 from tofupay_fake.clock import MAX_TIME
@@ -166,7 +166,7 @@ def test_a_bad_form_body_is_a_400_too(http: Api) -> None:
 def test_serve_clock_sets_the_start_and_reset_returns_to_it() -> None:
     with Served("--port", "0", "--clock", "2026-01-15T10:00:00Z") as served:
         served.ready()
-        with httpx.Client(base_url=served.url, trust_env=False) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url, trust_env=False) as client:
             assert client.get("/_fake/clock").json() == {"now": JAN_15_2026 + 36000}
             made = client.post("/v1/customers", auth=(KEY, ""), data={"source": "tok_visa"})
             assert made.json()["created"] == JAN_15_2026 + 36000
@@ -183,7 +183,7 @@ def test_serve_clock_sets_the_start_and_reset_returns_to_it() -> None:
 def test_serve_clock_wall_reads_the_real_time() -> None:
     with Served("--port", "0", "--clock", "wall") as served:
         served.ready()
-        with httpx.Client(base_url=served.url, trust_env=False) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url, trust_env=False) as client:
             before = int(time.time())
             now = client.get("/_fake/clock").json()["now"]
             assert before - 5 <= now <= int(time.time()) + 5

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import SSL_CONTEXT
 from tests.server.receiver import Receiver, down_url, running_receiver
 from tests.server.served import Served
 from tests.server_thread import ServerThread
@@ -40,7 +41,9 @@ def fake(server: ServerThread) -> FakeTofupay:
 
 @pytest.fixture
 def http(server: ServerThread, fake: FakeTofupay) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, trust_env=False, timeout=30) as client:
+    with httpx.Client(
+        verify=SSL_CONTEXT, base_url=server.url, trust_env=False, timeout=30
+    ) as client:
         yield client
 
 
@@ -196,7 +199,7 @@ def test_serve_takes_the_secret_from_the_environment(
     monkeypatch.setenv("TOFUPAY_WEBHOOK_SECRET", "whsec_fromTheEnvironment")
     with Served("--port", "0", "--webhook-url", receiver.url) as served:
         served.ready()
-        with httpx.Client(base_url=served.url, trust_env=False) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url, trust_env=False) as client:
             assert client.post("/v1/customers", auth=(KEY, "")).status_code == 200
         delivered = receiver.wait_for(1)[0]
         assert served.stop() == 0

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import SSL_CONTEXT
 from tests.server.served import Served
 from tests.server_thread import ServerThread
 from tofupay_fake import FakeTofupay, messages
@@ -61,7 +62,7 @@ def fake() -> FakeTofupay:
 @pytest.fixture(scope="module")
 def client(server: ServerThread) -> Iterator[httpx.Client]:
     """One keep-alive client of the session's server for the whole module."""
-    with httpx.Client(base_url=server.url) as shared:
+    with httpx.Client(verify=SSL_CONTEXT, base_url=server.url) as shared:
         yield shared
 
 
@@ -206,7 +207,7 @@ def test_serve_loads_the_file_before_the_first_request(world: Path, tmp_path: Pa
     )  # fmt: skip
     with Served("--port", "0", "--fixtures", str(world), "--fixtures", str(second)) as served:
         served.ready()
-        with httpx.Client(base_url=served.url) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url) as client:
             assert listed(client, DEFAULT) == ["bob@x.io", "jenny.rosen@example.com"]
             assert len(client.get("/_fake/calls").json()["data"]) == 1
         assert served.stop() == 0
@@ -222,12 +223,12 @@ def test_serve_fixtures_key_and_api_keys(world: Path) -> None:
         Served("--port", "0", "--fixtures", str(world), "--api-key", KEY) as by_api_key,
     ):
         served.ready()
-        with httpx.Client(base_url=served.url) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=served.url) as client:
             assert listed(client, KEY) == ["jenny.rosen@example.com"]
             assert listed(client, other) == ["jenny.rosen@example.com"]
             assert listed(client, DEFAULT) == []
         by_api_key.ready()  # without --fixtures-key: under each --api-key
-        with httpx.Client(base_url=by_api_key.url) as client:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=by_api_key.url) as client:
             assert listed(client, KEY) == ["jenny.rosen@example.com"]
         assert served.stop() == 0
         assert by_api_key.stop() == 0

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import SSL_CONTEXT
 from tests.server.loadgen import KEY
 from tests.server.served import Served
 
@@ -103,7 +104,7 @@ def check(served: Served, phases: list[dict[str, Any]]) -> None:
 
     live = {ident for summary in phases for ident in summary["live"]}
     deleted = {ident for summary in phases for ident in summary["deleted"]}
-    with httpx.Client(base_url=served.url, auth=(KEY, "")) as client:
+    with httpx.Client(verify=SSL_CONTEXT, base_url=served.url, auth=(KEY, "")) as client:
         ids = listed_ids(client)
         assert len(ids) == len(set(ids)) and set(ids) == live
         for ident in sorted(deleted)[:20]:

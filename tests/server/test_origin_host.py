@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import SSL_CONTEXT
 from tofupay_fake import FakeTofupay
 from tofupay_fake.transports.asgi_app import make_app
 from tofupay_fake.transports.cli import main
@@ -149,7 +150,7 @@ def test_fake_url_serves_the_dashboard_to_its_own_pages() -> None:
     fake = FakeTofupay()
     try:
         url = fake.url
-        with httpx.Client(base_url=url) as http:
+        with httpx.Client(verify=SSL_CONTEXT, base_url=url) as http:
             assert http.get("/_fake/").status_code == 200
             assert seed(http, origin=url).status_code == 200
             assert_forbidden(seed(http, origin="https://evil.example"), "--allow-origin")
@@ -168,7 +169,7 @@ def served() -> Iterator[Served]:
 
 
 def test_serve_refuses_foreign_pages_and_takes_the_allow_flags(served: Served) -> None:
-    with httpx.Client(base_url=served.url) as http:
+    with httpx.Client(verify=SSL_CONTEXT, base_url=served.url) as http:
         assert_forbidden(seed(http, origin="https://evil.example"), "--allow-origin")
         assert_forbidden(http.get("/_fake/calls", headers={"host": "evil.example"}), "--allow-host")
         assert seed(http, origin="http://localhost:3000").status_code == 200

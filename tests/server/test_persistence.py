@@ -36,19 +36,23 @@ LONG = os.environ.get("TOFUPAY_LONG") == "1"
 ANSWERS_BEFORE_KILL = 400 if LONG else 60
 
 WRITER = """
+import ssl
 import sys
 import threading
 
 import httpx
 
 log_path, threads = sys.argv[1], int(sys.argv[2])
+context = ssl.create_default_context()  # one CA bundle load for both clients
 url = sys.stdin.readline().strip()  # started beside the server: its URL comes once it listens
 lock = threading.Lock()
 log = open(log_path, "a", buffering=1)
 
 
 def write(number):
-    with httpx.Client(base_url=url, auth=("sk_test_persistence", ""), timeout=10) as client:
+    with httpx.Client(
+        base_url=url, auth=("sk_test_persistence", ""), timeout=10, verify=context
+    ) as client:
         for i in range(100_000):
             try:
                 made = client.post("/v1/customers", data={"email": f"w{number}-{i}@example.com"})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import SSL_CONTEXT
 from tests.server.receiver import down_url
 from tests.server.served import Served
 from tofupay_fake import FakeTofupay
@@ -92,7 +93,9 @@ HISTORY = 100 if LONG else 30
 def test_a_server_posting_to_a_dead_receiver_keeps_flat_memory() -> None:
     with down_url() as url, Served("--port", "0", "--history", str(HISTORY)) as served:
         served.ready()
-        with httpx.Client(base_url=served.url, trust_env=False, timeout=30) as client:
+        with httpx.Client(
+            verify=SSL_CONTEXT, base_url=served.url, trust_env=False, timeout=30
+        ) as client:
             added = client.post("/_fake/webhooks", json={"url": url, "secret": "whsec_x"})
             assert added.status_code == 200, added.text
             warm = 0

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import SSL_CONTEXT
 from tests.server.receiver import Received, Receiver, down_url, running_receiver
 from tests.server.served import Served
 from tests.server_thread import ServerThread
@@ -70,7 +71,9 @@ def test_created_and_updated_events_are_delivered_signed_and_in_order(
     with webhook_server(receiver.url) as served:
         served.ready()
         assert served.ready_line.endswith(f", webhooks to {receiver.url}")
-        with httpx.Client(base_url=served.url, auth=(KEY, ""), trust_env=False) as client:
+        with httpx.Client(
+            verify=SSL_CONTEXT, base_url=served.url, auth=(KEY, ""), trust_env=False
+        ) as client:
             made = client.post("/v1/customers", data={"email": "zoe@example.com"})
             assert made.status_code == 200, made.text
             customer = made.json()
@@ -108,7 +111,9 @@ def test_a_delivery_answered_500_is_retried(receiver: Receiver) -> None:
     receiver.plan = [500]
     with webhook_server(receiver.url) as served:
         served.ready()
-        with httpx.Client(base_url=served.url, auth=(KEY, ""), trust_env=False) as client:
+        with httpx.Client(
+            verify=SSL_CONTEXT, base_url=served.url, auth=(KEY, ""), trust_env=False
+        ) as client:
             assert client.post("/v1/customers").status_code == 200
         # The retry comes after the command's default backoff (0.5 s).
         failed, retried = receiver.wait_for(2)
@@ -126,7 +131,9 @@ def test_a_receiver_that_is_down_never_breaks_the_api_and_sigterm_still_exits_0(
     # No grace: the deliveries still queued are given up at once when the server stops.
     with webhook_server(down_url, "--grace", "0") as served:
         served.ready()
-        with httpx.Client(base_url=served.url, auth=(KEY, ""), trust_env=False) as client:
+        with httpx.Client(
+            verify=SSL_CONTEXT, base_url=served.url, auth=(KEY, ""), trust_env=False
+        ) as client:
             made = client.post("/v1/customers", data={"email": "a@example.com"})
             assert made.status_code == 200, made.text
             customer_id = made.json()["id"]
@@ -178,7 +185,9 @@ def test_many_changes_arrive_in_order_despite_failures(
 ) -> None:
     fake, sender = sender_for(receiver.url, backoff=0.01)
     receiver.plan = [500, 502, 200, 503]
-    with httpx.Client(base_url=server.url, auth=(KEY, ""), trust_env=False) as client:
+    with httpx.Client(
+        verify=SSL_CONTEXT, base_url=server.url, auth=(KEY, ""), trust_env=False
+    ) as client:
         ids = []
         for n in range(8):
             made = client.post("/v1/customers", data={"email": f"c{n}@example.com"})
@@ -205,7 +214,9 @@ def test_a_stuck_receiver_does_not_hold_up_the_api(
 ) -> None:
     fake, sender = sender_for(receiver.url, backoff=0.01)
     receiver.gate.clear()  # the receiver takes the first delivery and does not answer
-    with httpx.Client(base_url=server.url, auth=(KEY, ""), trust_env=False, timeout=10) as client:
+    with httpx.Client(
+        verify=SSL_CONTEXT, base_url=server.url, auth=(KEY, ""), trust_env=False, timeout=10
+    ) as client:
         for n in range(10):
             made = client.post("/v1/customers", data={"email": f"c{n}@example.com"})
             assert made.status_code == 200, made.text
@@ -220,7 +231,9 @@ def test_an_unreachable_receiver_does_not_hold_up_the_api(
     server: ServerThread, down_url: str, sender_for: Any
 ) -> None:
     fake, sender = sender_for(down_url, backoff=60.0)  # every failed event waits a minute
-    with httpx.Client(base_url=server.url, auth=(KEY, ""), trust_env=False, timeout=10) as client:
+    with httpx.Client(
+        verify=SSL_CONTEXT, base_url=server.url, auth=(KEY, ""), trust_env=False, timeout=10
+    ) as client:
         for n in range(5):
             assert client.post("/v1/customers", data={"email": f"c{n}@example.com"}).is_success
         assert len(client.get("/v1/customers").json()["data"]) == 5
