@@ -170,7 +170,7 @@ def test_latency_past_the_clients_timeout_is_its_own_timeout_error(
 ) -> None:
     fake.latency(1.0, method="POST")
     with pytest.raises(client.timeout_error):
-        client.send("POST", FORM, {}, 0.2)
+        client.send("POST", FORM, {}, 0.05)  # the client waits its timeout out
     assert made(fake) == ["lost@example.com"]  # the slow server still made it
     fake.latency(0, method="POST")
     assert client.send("POST", FORM, {}, 0.2).status == 200
