@@ -15,7 +15,7 @@ def test_a_half_closed_keep_alive_connection_is_answered_then_closed() -> None:
         served.ready()
         port = int(served.url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=30) as setup:
-            body = b"error=402&delay=0.3"  # the answer waits: the server sees the EOF first
+            body = b"error=402&delay=0.2"  # the answer waits: the server sees the EOF first
             setup.sendall(
                 b"POST /_fake/fail_next HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/x-www-form-urlencoded\r\n"

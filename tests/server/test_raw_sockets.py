@@ -183,7 +183,7 @@ def test_a_stalled_body_is_answered_once_it_is_complete(served: Served) -> None:
 
 def test_a_half_closed_connection_still_gets_its_answer(served: Served) -> None:
     with connect(served) as setup:  # the answer waits, so the server sees the EOF first
-        setup.sendall(request("POST", "/_fake/fail_next", b"error=402&delay=0.5"))
+        setup.sendall(request("POST", "/_fake/fail_next", b"error=402&delay=0.2"))
         assert read_response(setup.makefile("rb"))[0] == 200
     with connect(served) as sock:
         sock.sendall(request("GET", "/v1/customers", authorization=f"Bearer {KEY}"))

@@ -73,7 +73,7 @@ def test_a_lost_answer_after_the_change_was_made(served: ServerThread) -> None:
 
 
 def test_timeout_holds_the_request_then_closes_it(served: ServerThread) -> None:
-    fail_next(served.url, error="timeout", delay="0.3")
+    fail_next(served.url, error="timeout", delay="0.1")
     with pytest.raises(httpx.RemoteProtocolError):  # held, then closed without an answer
         get(f"{served.url}/v1/customers", auth=(KEY, ""), timeout=10)
     fail_next(served.url, error="timeout")  # 30 s by default: the client gives up first
