@@ -245,8 +245,8 @@ def serve(args: argparse.Namespace) -> int:
     )
     resuming = state is not None and state.has_state
     problem = None
-    if not resuming:  # a resumed state holds what its first start loaded
-        problem = _load_fixtures(fake, args.fixtures or (), args.fixtures_keys or args.api_keys)
+    if args.fixtures and not resuming:  # a resumed state holds what its first start loaded
+        problem = _load_fixtures(fake, args.fixtures, args.fixtures_keys or args.api_keys)
     if problem is None and state is not None:
         problem = _resume(fake, state, args)
     if problem is not None:  # loaded before webhooks are wired: a world, not news
