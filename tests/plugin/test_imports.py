@@ -79,8 +79,9 @@ def test_uses_fixture(tofupay):
 def test_a_session_imports_them_only_once_a_test_uses_the_fixture(
     pytester: pytest.Pytester,
 ) -> None:
-    # One process for the session: here they are imported already.
-    write_ini(pytester)
+    # One process for the session (here they are imported already), set up as a user's:
+    # the plugin is marked for assertion rewriting as it loads.
+    write_ini(pytester, asserts="rewrite")
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(TESTS)
     result = pytester.runpytest_subprocess(*OTHERS_OFF, "--tofupay-seed=4", "--strict-markers")
