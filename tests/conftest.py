@@ -43,11 +43,14 @@ class Api:
 
             lib = httpx2
         self._loop: asyncio.AbstractEventLoop | None = None
+        # No proxy, netrc or CA settings from the environment (trust_env): the fake is in
+        # process or on loopback, and reading them costs a scan of os.environ a client.
+        options = {"base_url": base_url, "verify": SSL_CONTEXT, "trust_env": False}
         if mode.endswith("async"):
             self._loop = asyncio.new_event_loop()
-            self._client: Any = lib.AsyncClient(base_url=base_url, verify=SSL_CONTEXT)
+            self._client: Any = lib.AsyncClient(**options)
         else:
-            self._client = lib.Client(base_url=base_url, verify=SSL_CONTEXT)
+            self._client = lib.Client(**options)
 
     def request(
         self,

@@ -45,6 +45,10 @@ class RequestsApi:
         self.mode = mode
         self.base_url = base_url.rstrip("/")
         self.session = None if mode == "module" else requests.Session()
+        if self.session is not None:
+            # No proxy or netrc settings from the environment: the fake is in process or on
+            # loopback, and reading them scans os.environ twice a request.
+            self.session.trust_env = False
         self.adapter: RecordingAdapter | None = None
         if mode == "adapter":
             self.adapter = RecordingAdapter()
