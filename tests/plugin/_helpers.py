@@ -64,6 +64,20 @@ def write_ini(pytester: pytest.Pytester, extra: str = "", *, asserts: str = "pla
     pytester.makeini(_INI.format(extra=extra, asserts=asserts))
 
 
+def error_sections(result: pytest.RunResult) -> dict[str, list[str]]:
+    """Each test's lines in the ERRORS part of a sub-session's output, by test name."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in result.outlines:
+        if line.startswith("_") and " ERROR at " in line:
+            current = found.setdefault(line.strip("_ ").split(" of ", 1)[1], [])
+        elif line.startswith("="):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return found
+
+
 def run_recorded(
     pytester: pytest.Pytester,
     monkeypatch: pytest.MonkeyPatch,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._helpers import KEY, URL, write_ini
+from ._helpers import KEY, URL, error_sections, write_ini
 
 HEADER = f"""
 import calendar
@@ -128,39 +128,52 @@ def test_a_bad_ini_value_is_a_usage_error_naming_it(pytester: pytest.Pytester, v
     assert "must not run" not in result.stdout.str()
 
 
-@pytest.mark.parametrize(
-    ("marker", "shown"),
-    [
-        ("'yesterday'", "'yesterday'"),
-        ("True", "True"),
-        ("float('nan')", "nan"),
-        ("-1", "-1"),
-        ("10**30", "1000000000000000000000000000000"),
-        ("'10000-01-01'", "'10000-01-01'"),
-    ],
-)
+BAD_MARKERS = [
+    ("'yesterday'", "'yesterday'"),
+    ("True", "True"),
+    ("float('nan')", "nan"),
+    ("-1", "-1"),
+    ("10**30", "1000000000000000000000000000000"),
+    ("'10000-01-01'", "'10000-01-01'"),
+]
+
+#: One sub-session with two tests for each bad value (with and without the fixture),
+#: made once per process by the first test that needs it.
+_BAD_MARKERS_RUN: list[pytest.RunResult] = []
+
+
+def bad_markers_run(pytester: pytest.Pytester) -> pytest.RunResult:
+    if not _BAD_MARKERS_RUN:
+        write_ini(pytester)
+        tests = ["import pytest\n"]
+        for index, (marker, _) in enumerate(BAD_MARKERS):
+            tests.append(
+                f"""
+@pytest.mark.tofupay(clock={marker})
+def test_bad_{index}(tofupay):
+    raise AssertionError("the test body must not run")
+
+@pytest.mark.tofupay(clock={marker})
+def test_bad_{index}_without_the_fixture():
+    raise AssertionError("the test body must not run")
+"""
+            )
+        tests.append("\ndef test_unaffected(tofupay):\n    assert tofupay.started\n")
+        pytester.makepyfile("".join(tests))
+        result = pytester.runpytest()
+        result.assert_outcomes(passed=1, errors=2 * len(BAD_MARKERS))
+        result.stdout.no_fnmatch_line("*the test body must not run*")
+        result.stdout.no_fnmatch_line("*Traceback*")
+        _BAD_MARKERS_RUN.append(result)
+    return _BAD_MARKERS_RUN[0]
+
+
+@pytest.mark.parametrize(("marker", "shown"), BAD_MARKERS)
 def test_a_bad_marker_value_fails_the_test_naming_it(
     pytester: pytest.Pytester, marker: str, shown: str
 ) -> None:
-    write_ini(pytester)
-    pytester.makepyfile(
-        f"""
-        import pytest
-
-        @pytest.mark.tofupay(clock={marker})
-        def test_bad(tofupay):
-            raise AssertionError("the test body must not run")
-
-        @pytest.mark.tofupay(clock={marker})
-        def test_bad_without_the_fixture():
-            raise AssertionError("the test body must not run")
-
-        def test_unaffected(tofupay):
-            assert tofupay.started
-        """
-    )
-    result = pytester.runpytest()
-    result.assert_outcomes(passed=1, errors=2)
-    result.stdout.fnmatch_lines([f"*@pytest.mark.tofupay(clock=...): bad clock value {shown}:*"])
-    result.stdout.no_fnmatch_line("*the test body must not run*")
-    result.stdout.no_fnmatch_line("*Traceback*")
+    errors = error_sections(bad_markers_run(pytester))
+    index = BAD_MARKERS.index((marker, shown))
+    for name in (f"test_bad_{index}", f"test_bad_{index}_without_the_fixture"):
+        message = f"@pytest.mark.tofupay(clock=...): bad clock value {shown}:"
+        assert any(line.startswith(message) for line in errors[name]), errors[name]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatch
 
 import pytest
 
-from ._helpers import URL, write_ini
+from ._helpers import URL, error_sections, write_ini
 
 WORLD = {
     "_meta": {"template_version": 0},
@@ -137,61 +138,71 @@ def test_ids(tofupay):
     assert ids[0] == ids[1]
 
 
+UNLOADABLE = [
+    (
+        'fixtures="missing.json"',
+        "*@pytest.mark.tofupay(fixtures=...): *suite/missing.json: cannot read the fixture "
+        "file (No such file or directory)",
+    ),
+    (
+        'fixtures={"fixtures": [{"name": "a", "path": "/v1/customers/${b:id}", "method": "get"}]}',
+        "*@pytest.mark.tofupay(fixtures=...): fixtures: step 1 ('a'): unknown reference "
+        "${b:id}: no step is named 'b'.",
+    ),
+    (
+        'fixtures={"fixtures": [{"name": "a", "path": "/v1/customers", "method": "post", '
+        '"params": {"emial": "x"}}]}',
+        "*@pytest.mark.tofupay(fixtures=...): fixtures: step 1 ('a'): POST /v1/customers "
+        'answered 400 invalid_request_error: "Received unknown parameter: emial"*',
+    ),
+]
+WRONG_KINDS = ["5", "[1]", "None or b'x'", "[]"]
+
+#: One sub-session with a test for each world that does not load and one for each wrong
+#: kind of value (its ERRORS part, by test name), made once per process by the first
+#: test that needs it.
+_ERRORS_RUN: list[dict[str, list[str]]] = []
+
+
+def errors_run(sub: pytest.Pytester) -> dict[str, list[str]]:
+    if not _ERRORS_RUN:
+        body = ""
+        for index, (marker, _) in enumerate(UNLOADABLE):
+            body += f"""
+@pytest.mark.tofupay({marker})
+def test_never_runs_{index}(tofupay):
+    raise AssertionError("the test body ran")
+"""
+        for index, value in enumerate(WRONG_KINDS):
+            body += f"""
+@pytest.mark.tofupay(fixtures={value})
+def test_without_fixture_{index}():
+    pass
+"""
+        result = run(sub, body)
+        result.assert_outcomes(errors=len(UNLOADABLE) + len(WRONG_KINDS))
+        result.stdout.no_fnmatch_line("*the test body ran*")
+        _ERRORS_RUN.append(error_sections(result))
+    return _ERRORS_RUN[0]
+
+
 @pytest.mark.parametrize(
-    ("marker", "message"),
-    [
-        (
-            'fixtures="missing.json"',
-            "*@pytest.mark.tofupay(fixtures=...): *suite/missing.json: cannot read the fixture "
-            "file (No such file or directory)",
-        ),
-        (
-            'fixtures={"fixtures": [{"name": "a", "path": "/v1/customers/${b:id}", '
-            '"method": "get"}]}',
-            "*@pytest.mark.tofupay(fixtures=...): fixtures: step 1 ('a'): unknown reference "
-            "${b:id}: no step is named 'b'.",
-        ),
-        (
-            'fixtures={"fixtures": [{"name": "a", "path": "/v1/customers", "method": "post", '
-            '"params": {"emial": "x"}}]}',
-            "*@pytest.mark.tofupay(fixtures=...): fixtures: step 1 ('a'): POST /v1/customers "
-            'answered 400 invalid_request_error: "Received unknown parameter: emial"*',
-        ),
-    ],
-    ids=["missing-file", "unknown-reference", "failing-step"],
+    ("marker", "message"), UNLOADABLE, ids=["missing-file", "unknown-reference", "failing-step"]
 )
 def test_a_world_that_does_not_load_is_a_setup_error(
     sub: pytest.Pytester, marker: str, message: str
 ) -> None:
-    result = run(
-        sub,
-        f"""
-@pytest.mark.tofupay({marker})
-def test_never_runs(tofupay):
-    raise AssertionError("the test body ran")
-""",
-    )
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([message])
-    result.stdout.no_fnmatch_line("*the test body ran*")
+    listed = errors_run(sub)[f"test_never_runs_{UNLOADABLE.index((marker, message))}"]
+    assert any(fnmatch(line, message) for line in listed), listed
 
 
-@pytest.mark.parametrize("value", ["5", "[1]", "None or b'x'", "[]"])
+@pytest.mark.parametrize("value", WRONG_KINDS)
 def test_a_wrong_kind_of_value_is_an_error_even_without_the_fixture(
     sub: pytest.Pytester, value: str
 ) -> None:
-    result = run(
-        sub,
-        f"""
-@pytest.mark.tofupay(fixtures={value})
-def test_without_fixture():
-    pass
-""",
+    listed = errors_run(sub)[f"test_without_fixture_{WRONG_KINDS.index(value)}"]
+    message = (
+        "*@pytest.mark.tofupay(fixtures=...) takes a fixture file's path (relative to the "
+        "test file's folder), a list of paths, or the document as a dict; got *"
     )
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*@pytest.mark.tofupay(fixtures=...) takes a fixture file's path (relative to the "
-            "test file's folder), a list of paths, or the document as a dict; got *"
-        ]
-    )
+    assert any(fnmatch(line, message) for line in listed), listed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._helpers import KEY, URL, write_ini
+from ._helpers import KEY, URL, error_sections, write_ini
 
 HEADER = f"""
 import httpx
@@ -227,35 +227,48 @@ def test_lenient_by_default(tofupay):
     sub.runpytest().assert_outcomes(passed=3)
 
 
-@pytest.mark.parametrize(
-    ("marker", "named"),
-    [
-        ("seeed=1", "seeed"),
-        ("customer=2, api_keys=['sk_test_x']", "customer"),
-        ("12345", "12345"),
-        ("'sk_test_positional99', seed=1", "sk_test_positional99"),
-    ],
-)
+BAD_MARKERS = [
+    ("seeed=1", "seeed"),
+    ("customer=2, api_keys=['sk_test_x']", "customer"),
+    ("12345", "12345"),
+    ("'sk_test_positional99', seed=1", "sk_test_positional99"),
+]
+
+#: One sub-session with a test for each bad marker, made once per process by the first
+#: test that needs it.
+_BAD_MARKERS_RUN: list[pytest.RunResult] = []
+
+
+def bad_markers_run(pytester: pytest.Pytester) -> pytest.RunResult:
+    if not _BAD_MARKERS_RUN:
+        write_ini(pytester)
+        tests = ["import pytest\n"]
+        for index, (marker, _) in enumerate(BAD_MARKERS):
+            tests.append(
+                f"""
+@pytest.mark.tofupay({marker})
+def test_bad_{index}(tofupay):
+    raise AssertionError("the test body must not run")
+"""
+            )
+        tests.append("\ndef test_unaffected(tofupay):\n    assert tofupay.started\n")
+        pytester.makepyfile("".join(tests))
+        result = pytester.runpytest()
+        result.assert_outcomes(passed=1, errors=len(BAD_MARKERS))
+        result.stdout.no_fnmatch_line("*the test body must not run*")
+        _BAD_MARKERS_RUN.append(result)
+    return _BAD_MARKERS_RUN[0]
+
+
+@pytest.mark.parametrize(("marker", "named"), BAD_MARKERS)
 def test_bad_marker_arguments_are_clear_errors(
-    sub: pytest.Pytester, marker: str, named: str
+    pytester: pytest.Pytester, marker: str, named: str
 ) -> None:
-    sub.makepyfile(
-        f"""
-        import pytest
-
-        @pytest.mark.tofupay({marker})
-        def test_bad(tofupay):
-            raise AssertionError("the test body must not run")
-
-        def test_unaffected(tofupay):
-            assert tofupay.started
-        """
-    )
-    result = sub.runpytest()
-    result.assert_outcomes(passed=1, errors=1)
-    errors = [line for line in result.outlines if "tofupay" in line and named in line]
-    assert errors, result.stdout.str()
-    result.stdout.no_fnmatch_line("*the test body must not run*")
+    listed = error_sections(bad_markers_run(pytester))[
+        f"test_bad_{BAD_MARKERS.index((marker, named))}"
+    ]
+    errors = [line for line in listed if "tofupay" in line and named in line]
+    assert errors, listed
 
 
 def test_bad_marker_keyword_fails_even_without_the_fixture(sub: pytest.Pytester) -> None:
