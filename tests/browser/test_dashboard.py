@@ -1,6 +1,7 @@
 """The dashboard at ``/_fake/`` in headless Chromium: live updates, search, the call
 journal and its responses, every view at desktop and phone width, nothing loaded
-from outside the server and no key shown in full."""
+from outside the server and no key shown in full; it reads the fake once a second
+unless its URL asks for another period."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ pytestmark = pytest.mark.browser
 KEY = "sk_test_dashboardAccount4242"
 OTHER_KEY = "sk_test_secondAccount0007"
 VIEWS = ("customers", "calls", "events", "webhooks", "faults")
+#: The dashboard reading the fake every 100 ms instead of every second, so that a change
+#: shows up at once (the tests below prove that the page honours ``poll``).
+DASHBOARD = "/_fake/?poll=100"
 
 
 @pytest.fixture
@@ -61,7 +65,7 @@ def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(
     origin = urlsplit(url)
 
     # The page loads and lists the customers of every account, labelled by masked key.
-    page.goto(url + "/_fake/")
+    page.goto(url + DASHBOARD)
     expect(page).to_have_title("tofupay_fake dashboard")
     customers = page.locator("#customers")
     expect(customers).to_contain_text("grace@example.com")
@@ -173,7 +177,7 @@ def test_the_dashboard_shows_the_fake_live_and_loads_nothing_from_elsewhere(
 
 def test_the_dashboard_is_usable_by_keyboard(page: Page, served: tuple[FakeTofupay, str]) -> None:
     _, url = served
-    page.goto(url + "/_fake/")
+    page.goto(url + DASHBOARD)
     expect(page.locator("#customers")).to_contain_text("grace@example.com")
     # The first Tab reaches the skip link, which moves focus to the content.
     page.keyboard.press("Tab")
@@ -204,7 +208,7 @@ def test_values_are_shown_as_text_never_as_markup(
         description='<img src="/x" onerror="window.pwned = 1">',
         metadata={"<b>key</b>": "<script>window.pwned = 2</script>"},
     )
-    page.goto(url + "/_fake/")
+    page.goto(url + DASHBOARD)
     page.locator("#customers").get_by_role("button", name=made["id"]).click()
     detail = page.locator("#customer-detail")
     expect(detail).to_contain_text('<img src="/x" onerror="window.pwned = 1">')
@@ -219,7 +223,7 @@ def test_pausing_stops_the_updates_and_resuming_catches_up(
     page: Page, served: tuple[FakeTofupay, str]
 ) -> None:
     _, url = served
-    page.goto(url + "/_fake/#calls")
+    page.goto(url + DASHBOARD + "#calls")
     expect(page.locator("#calls")).to_contain_text("No calls yet.")
     pause = page.get_by_role("button", name="Pause updates")
     pause.click()
@@ -240,7 +244,7 @@ def test_a_stopped_server_is_reported_on_the_page(
     page: Page, served: tuple[FakeTofupay, str]
 ) -> None:
     fake, url = served
-    page.goto(url + "/_fake/")
+    page.goto(url + DASHBOARD)
     expect(page.get_by_role("status")).to_have_text("Live")
     fake.stop()
     next_update(page, "document.getElementById('status').textContent !== 'Live'")
@@ -251,7 +255,7 @@ def test_webhook_deliveries_show_every_try(page: Page, served: tuple[FakeTofupay
     fake, url = served
     answers = iter([500, 200])
     fake.webhooks.deliver_to(callback=lambda body, headers: next(answers, 200), mode="auto")
-    page.goto(url + "/_fake/#webhooks")
+    page.goto(url + DASHBOARD + "#webhooks")
     expect(page.locator("#webhooks")).to_contain_text("No deliveries yet.")
     with httpx.Client(base_url=url, auth=(KEY, "")) as api:
         assert api.post("/v1/customers", data={"email": "hook@example.com"}).is_success
@@ -265,3 +269,60 @@ def test_webhook_deliveries_show_every_try(page: Page, served: tuple[FakeTofupay
     event_id = fake.events.last["id"]
     expect(rows.nth(1)).to_contain_text(event_id)
     screenshot(page, "dashboard-webhooks-deliveries-1280")
+
+
+#: What ``poll`` in the page's query string makes of the period, in milliseconds.
+POLL = [
+    ("", 1000),
+    ("?poll=100", 100),
+    ("?poll=250", 250),
+    ("?poll=60000", 60000),
+    ("?other=1&poll=2000", 2000),
+    ("?poll=300&poll=400", 300),
+    ("?poll=0100", 100),
+    ("?poll=99", 1000),
+    ("?poll=0", 1000),
+    ("?poll=60001", 1000),
+    ("?poll=99999999999999999999", 1000),
+    ("?poll=", 1000),
+    ("?poll", 1000),
+    ("?poll=abc", 1000),
+    ("?poll=100ms", 1000),
+    ("?poll=-100", 1000),
+    ("?poll=+100", 1000),
+    ("?poll=%20100", 1000),
+    ("?poll=1e3", 1000),
+    ("?poll=150.5", 1000),
+    ("?POLL=200", 1000),
+]  # fmt: skip
+
+#: Records the delay of every timer the page sets, before the page's own scripts run.
+SCHEDULED = """
+window.scheduled = [];
+(function (setTimeout) {
+  window.setTimeout = function (callback, delay) {
+    window.scheduled.push(delay);
+    return setTimeout.apply(window, arguments);
+  };
+})(window.setTimeout);
+"""
+
+
+def test_the_page_reads_the_fake_once_a_second_unless_its_url_asks_for_another_period(
+    page: Page, served: tuple[FakeTofupay, str]
+) -> None:
+    _, url = served
+    # After each read the page sets one timer, for its next read: its delay is the period.
+    scheduled: dict[str, set[int]] = {}
+    with page.add_init_script(SCHEDULED):
+        for query in ("", "?poll=100"):
+            page.goto(url + "/_fake/" + query)
+            expect(page.get_by_role("status")).to_have_text("Live")  # the first read is done
+            scheduled[query] = set(page.evaluate("window.scheduled"))
+    assert scheduled == {"": {1000}, "?poll=100": {100}}
+    # How the page makes its period of the query string, value by value.
+    answers = page.evaluate(
+        "queries => queries.map(q => TofupayDashboard.pollPeriod(q))",
+        [query for query, _ in POLL],
+    )
+    assert list(zip([query for query, _ in POLL], answers, strict=True)) == POLL

@@ -6,7 +6,23 @@
 
   var VIEWS = ["customers", "calls", "events", "webhooks", "faults"];
   var LIMIT = 200;
-  var PERIOD_MS = 1000;
+
+  /* How often the page reads the fake, in milliseconds: once a second, unless the page's
+     URL asks for another period with `poll`, a whole number of milliseconds from 100 to
+     60000 (`/_fake/?poll=100`, as the browser tests do to see each change at once).
+     Any other value, or none, keeps the second. */
+  var DEFAULT_PERIOD_MS = 1000;
+  var MIN_PERIOD_MS = 100;
+  var MAX_PERIOD_MS = 60000;
+
+  function pollPeriod(search) {
+    var asked = new URLSearchParams(search).get("poll");
+    if (asked === null || !/^[0-9]+$/.test(asked)) return DEFAULT_PERIOD_MS;
+    var period = parseInt(asked, 10);
+    return period >= MIN_PERIOD_MS && period <= MAX_PERIOD_MS ? period : DEFAULT_PERIOD_MS;
+  }
+
+  var PERIOD_MS = pollPeriod(location.search);
 
   var state = {
     view: "customers",
@@ -429,6 +445,9 @@
     });
     showView(location.hash.slice(1), false);
   }
+
+  /* For the page's own tests: how a URL's query string becomes the period. */
+  window.TofupayDashboard = { pollPeriod: pollPeriod };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
