@@ -3,12 +3,18 @@
 Debian's ``/usr/bin/chromium`` is launched once for this package's tests, with a fresh
 profile. When it or Playwright is missing the tests fail (CI installs both):
 a browser test that quietly skips would hide a broken dashboard.
+
+Every test of this package is in one ``xdist_group``, so that pytest-xdist's
+``--dist loadgroup`` sends them all to one worker in one block and Chromium starts
+once in the run. (pytest-xdist 3.8 carries the group in the test's node id, which
+pytest 9.2 no longer lets a plugin change: with both, the group goes unseen.)
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -29,9 +35,12 @@ except ImportError as missing:  # a collection error, never a skip
 from tests.browser.pages import DESKTOP
 
 CHROMIUM = "/usr/bin/chromium"
-#: How long an expectation waits for the page (it polls the fake once a second);
-#: generous, so that a busy shared machine never fails a test.
+#: How long an expectation waits for the page; generous, so that a busy shared machine
+#: never fails a test.
 WAIT_MS = 15_000
+#: The xdist group of every test in this package: one worker, one Chromium.
+GROUP = "chromium"
+HERE = Path(__file__).resolve().parent
 expect.set_options(timeout=WAIT_MS)
 CHROMIUM_ARGS = [
     "--headless",
@@ -48,6 +57,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "browser: drives headless Chromium (/usr/bin/chromium) with Playwright"
     )
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put this package's tests, and only them, in one xdist group (the hook sees every
+    collected test of the session)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.xdist_group(GROUP))
 
 
 @pytest.fixture(scope="package")
@@ -82,11 +100,12 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
 
 @pytest.fixture(scope="package")
 def tab(browser_context: BrowserContext) -> Iterator[tuple[Page, list[str]]]:
-    """The one tab the tests taking ``page`` share, with the JavaScript errors seen on it.
+    """The one tab the tests taking ``page`` share, with the JavaScript errors seen on it:
+    the tab Chromium opens with its window.
 
     Each test loads its own page into it (a new tab costs more than the page it loads).
     """
-    shared = browser_context.new_page()
+    shared = browser_context.pages[0]
     shared.set_default_timeout(WAIT_MS)
     errors: list[str] = []
     shared.on("pageerror", lambda error: errors.append(str(error)))
@@ -98,11 +117,16 @@ def tab(browser_context: BrowserContext) -> Iterator[tuple[Page, list[str]]]:
 
 @pytest.fixture
 def page(tab: tuple[Page, list[str]]) -> Iterator[Page]:
-    """The shared tab at desktop width, left on a blank page after the test; an uncaught
-    JavaScript error on it during the test fails the test."""
+    """The shared tab at desktop width and in front, left on a blank page after the test;
+    an uncaught JavaScript error on it during the test fails the test.
+
+    In front: behind another tab (a module's own tab), Chromium holds back the tab's
+    animation frames, and a click waits seconds for its element to be seen still.
+    """
     shared, errors = tab
     errors.clear()
     shared.set_viewport_size(DESKTOP)
+    shared.bring_to_front()
     yield shared
     shared.goto("about:blank")  # the test's page stops (a dashboard stops polling)
     assert errors == [], f"JavaScript errors on the page: {errors}"
