@@ -155,7 +155,7 @@ def test_a_receiver_that_is_down_never_breaks_the_api_and_sigterm_still_exits_0(
         # Deliveries are still being retried: the server stops anyway, cleanly, at once.
         assert served.stop(signal.SIGTERM) == 0
     assert "Webhook delivery of" in served.stderr and "ConnectError" in served.stderr
-    assert "Gave up delivering" in served.stderr and "after 1 attempt(s)" in served.stderr
+    assert "Gave up delivering" in served.stderr  # the retries still queued at the stop
     assert "Traceback" not in served.stderr
 
 
