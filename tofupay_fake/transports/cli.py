@@ -478,8 +478,10 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
             try:
                 yield
             finally:
+                # Stopped by a signal, the process only has to exit now: another signal
+                # (an impatient second SIGTERM) is ignored rather than let kill it.
                 for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+                    signal.signal(sig, signal.SIG_IGN if self.should_exit else handler)
 
     from ._compat_uvicorn import half_close_protocol
 
