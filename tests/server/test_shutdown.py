@@ -7,8 +7,8 @@ listening. The bounds on waiting are generous hang guards, not timings.
 
 The servers here run with a short ``--grace``: the connections a stop must drop
 are dropped when it is over, so a shorter grace proves the same stop sooner.
-The one test that needs time to finish a request while stopping runs with the
-default grace.
+The tests that need time while stopping (to finish a request, to send a second
+signal) run with the default grace.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ HEADERS = (
 )
 BODY = b"email=stalled%40example.com&description=half"
 #: Seconds of ``--grace`` for the servers whose stop drops what is still open.
-SHORT_GRACE = "0.2"
+SHORT_GRACE = "0.05"
 
 
 @pytest.fixture
@@ -168,17 +168,20 @@ def test_idle_keep_alive_connections(served: Served) -> None:
             sock.close()
 
 
-def test_every_state_at_once_and_a_second_sigterm(served: Served) -> None:
-    with connect(served) as stalled, connect(served) as greedy, connect(served) as idle:
-        send_half_a_body(stalled)
-        send_unread_requests(greedy)
-        idle.sendall(b"GET /_fake/calls HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert answer(idle).startswith(b"HTTP/1.1 200 ")
-        served.proc.send_signal(signal.SIGTERM)
-        wait_until_stopping(served)
-        assert_clean_exit(served)  # a second SIGTERM, impatient: stop waiting for anyone
-        for sock in (stalled, idle):
-            assert closed_by_the_server(sock)
+def test_every_state_at_once_and_a_second_sigterm() -> None:
+    # The default grace: the second signal comes while the first stop still waits.
+    with Served("--port", "0") as served:
+        served.ready()
+        with connect(served) as stalled, connect(served) as greedy, connect(served) as idle:
+            send_half_a_body(stalled)
+            send_unread_requests(greedy)
+            idle.sendall(b"GET /_fake/calls HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert answer(idle).startswith(b"HTTP/1.1 200 ")
+            served.proc.send_signal(signal.SIGTERM)
+            wait_until_stopping(served)
+            assert_clean_exit(served)  # a second SIGTERM, impatient: stop waiting for anyone
+            for sock in (stalled, idle):
+                assert closed_by_the_server(sock)
 
 
 def test_a_request_finished_while_stopping_is_still_answered() -> None:
