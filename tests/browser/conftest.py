@@ -4,17 +4,14 @@ Debian's ``/usr/bin/chromium`` is launched once for this package's tests, with a
 profile. When it or Playwright is missing the tests fail (CI installs both):
 a browser test that quietly skips would hide a broken dashboard.
 
-Every test of this package is in one ``xdist_group``, so that pytest-xdist's
-``--dist loadgroup`` sends them all to one worker in one block and Chromium starts
-once in the run. (pytest-xdist 3.8 carries the group in the test's node id, which
-pytest 9.2 no longer lets a plugin change: with both, the group goes unseen.)
+Under pytest-xdist the suite's scheduler (``tests/conftest.py``) sends this package's
+tests to one worker in one block, so Chromium starts once in the run.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -38,9 +35,6 @@ CHROMIUM = "/usr/bin/chromium"
 #: How long an expectation waits for the page; generous, so that a busy shared machine
 #: never fails a test.
 WAIT_MS = 15_000
-#: The xdist group of every test in this package: one worker, one Chromium.
-GROUP = "chromium"
-HERE = Path(__file__).resolve().parent
 expect.set_options(timeout=WAIT_MS)
 CHROMIUM_ARGS = [
     "--headless",
@@ -57,15 +51,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "browser: drives headless Chromium (/usr/bin/chromium) with Playwright"
     )
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put this package's tests, and only them, in one xdist group (the hook sees every
-    collected test of the session)."""
-    for item in items:
-        if item.path.is_relative_to(HERE):
-            item.add_marker(pytest.mark.xdist_group(GROUP))
 
 
 @pytest.fixture(scope="package")
