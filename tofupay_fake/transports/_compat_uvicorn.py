@@ -1,4 +1,5 @@
-"""The one place that reaches into uvicorn: closing a connection without an answer.
+"""The one place that reaches into uvicorn: closing a connection without an answer,
+answering a client that half-closed, and a server that stops with no fixed wait.
 
 ASGI has no message for "drop this connection"; an app that returns without
 answering gets a 500 sent for it. For the server's ``connection_error`` and
@@ -11,8 +12,23 @@ return unanswered, which that server turns into its own error answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import logging
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+#: Seconds after the grace period (its connections dropped) when a request still
+#: running is cancelled.
+CANCEL_AFTER = 0.25
+#: Seconds between two looks at what a stopping server still has open.
+_POLL = 0.01
+#: uvicorn's main loop looks at ``should_exit`` this often unless woken.
+_TICK = 0.1
+_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close with a reset
 
 
 async def close_unanswered(send: Callable[[Any], Awaitable[None]]) -> None:
@@ -63,3 +79,100 @@ def half_close_protocol() -> type[Any] | None:
                 self.transport.close()
 
     return HalfCloseProtocol
+
+
+class _QuietCancel(logging.Filter):
+    """Drop uvicorn's reports of requests cancelled because the server stops.
+
+    A request still held when the server stops (a ``timeout`` fault, say) is
+    cancelled; that is the stop working, not an error worth a traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
+_QUIET_CANCEL = _QuietCancel()
+
+
+@functools.cache
+def quick_server() -> type[Any]:
+    """``uvicorn.Server`` with a stop that waits for nothing but what is still open.
+
+    uvicorn's own stop sleeps 0.1 s before it looks, then looks every 0.1 s, and its
+    main loop sees ``should_exit`` at its next 0.1 s tick. This one wakes at once
+    (:meth:`stop_soon`, thread-safe), closes idle connections and the others once
+    their answer is sent, drops what is still open after ``grace`` seconds (at once
+    when ``force_exit`` is set), and cancels requests still running
+    :data:`CANCEL_AFTER` seconds later. It uses ``servers``, ``server_state``
+    (``connections``, ``tasks``), ``lifespan``, ``on_tick`` and ``force_exit``, as
+    uvicorn's own stop does (checked on uvicorn 0.30 and 0.55).
+    """
+    import uvicorn
+
+    class QuickServer(uvicorn.Server):
+        def __init__(self, config: uvicorn.Config, grace: float) -> None:
+            super().__init__(config)
+            self.grace = grace
+            self._wake = asyncio.Event()
+            self._loop: asyncio.AbstractEventLoop | None = None
+
+        def stop_soon(self) -> None:
+            """Ask the server to stop, from any thread or a signal handler."""
+            self.should_exit = True
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+        async def main_loop(self) -> None:
+            # uvicorn's loop, but stop_soon ends its wait between two ticks.
+            self._loop = asyncio.get_running_loop()
+            counter = 0
+            should_exit = await self.on_tick(counter)
+            while not should_exit:
+                counter = (counter + 1) % 864000
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(_TICK):
+                        await self._wake.wait()
+                should_exit = await self.on_tick(counter)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            logging.getLogger("uvicorn.error").addFilter(_QUIET_CANCEL)  # once: a set
+            loop = asyncio.get_running_loop()
+            drop = loop.call_later(0.0 if self.force_exit else self.grace, self.drop_connections)
+            state = self.server_state
+            try:
+                for server in self.servers:
+                    server.close()
+                for sock in sockets or []:
+                    sock.close()
+                for connection in list(state.connections):
+                    connection.shutdown()
+                cancel_at = loop.time() + self.grace + CANCEL_AFTER
+                while (state.connections or state.tasks) and not self.force_exit:
+                    if loop.time() >= cancel_at:
+                        for task in state.tasks:
+                            task.cancel(msg="the server stops")
+                        break
+                    await asyncio.sleep(_POLL)
+            finally:
+                drop.cancel()
+                self.drop_connections()
+                await asyncio.sleep(0)  # let the dropped requests' tasks see the disconnect
+            for server in self.servers:
+                await server.wait_closed()
+            if not self.force_exit:
+                await self.lifespan.shutdown()
+
+        def drop_connections(self) -> None:
+            """Reset every connection still open: its request ends as a client disconnect."""
+            for connection in list(self.server_state.connections):
+                # A protocol is in connections once connection_made gave it its transport.
+                transport = connection.transport
+                with contextlib.suppress(OSError):  # a reset, not a FIN after the answer
+                    transport.get_extra_info("socket").setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, _RESET
+                    )
+                transport.abort()
+
+    return QuickServer

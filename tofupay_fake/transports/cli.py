@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import errno
 import functools
@@ -15,7 +14,6 @@ import os
 import re
 import signal
 import socket
-import struct
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -42,11 +40,6 @@ GRACE = 2.0
 MAX_GRACE = 3600.0
 #: Seconds after the grace period when the process exits 0, whatever still runs.
 HARD_STOP = 2.5
-#: Seconds after the grace period (its connections dropped) when a request still
-#: running is cancelled.
-CANCEL_AFTER = 0.25
-#: Seconds between two looks at what a stopping server still has open.
-_POLL = 0.01
 #: The longest a stopping server waits for webhook deliveries still queued (it waits
 #: no longer than its grace period either).
 WEBHOOK_STOP = 1.0
@@ -386,82 +379,22 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
     On SIGINT or SIGTERM it stops listening, closes idle connections, lets
     requests in progress finish for ``grace`` seconds, then drops every
     connection still open (a client stalled mid-body, one not reading its
-    answer); a request still running :data:`CANCEL_AFTER` seconds later is
+    answer); a request still running a quarter of a second later is
     cancelled. A second signal drops them at once. Whatever still runs
     :data:`HARD_STOP` seconds after the grace period, the process exits 0 then.
     It exits as soon as nothing is left open, with no fixed wait.
     """
     import uvicorn
 
-    class Server(uvicorn.Server):
-        def __init__(self, config: uvicorn.Config) -> None:
-            super().__init__(config)
-            #: Set by the first signal: the main loop wakes at once, not at its next tick.
-            self.signalled = asyncio.Event()
+    from ._compat_uvicorn import half_close_protocol, quick_server
 
+    class Server(quick_server()):  # type: ignore[misc]
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             # should_exit is only set here by a signal in the startup's first milliseconds
             # (our lifespan startup never fails): a race no test can aim at.
             if not self.should_exit:  # pragma: no branch
                 print(ready, flush=True)
-
-        async def main_loop(self) -> None:
-            # uvicorn's loop, but a signal ends its 0.1 s wait between two ticks.
-            counter = 0
-            should_exit = await self.on_tick(counter)
-            while not should_exit:
-                counter = (counter + 1) % 864000
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(0.1):
-                        await self.signalled.wait()
-                should_exit = await self.on_tick(counter)
-
-        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-            """uvicorn's stop without its fixed waits: done as soon as nothing is left open.
-
-            Stop listening; close idle connections and the others once their answer is
-            sent; after ``grace`` seconds (at once after a second signal) drop what is
-            still open; :data:`CANCEL_AFTER` seconds later cancel requests still running.
-            """
-            quiet = _QuietCancel()
-            logging.getLogger("uvicorn.error").addFilter(quiet)
-            loop = asyncio.get_running_loop()
-            drop = loop.call_later(0.0 if self.force_exit else grace, self.drop_connections)
-            state = self.server_state
-            try:
-                for server in self.servers:
-                    server.close()
-                for sock in sockets or []:
-                    sock.close()
-                for connection in list(state.connections):
-                    connection.shutdown()
-                cancel_at = loop.time() + grace + CANCEL_AFTER
-                while (state.connections or state.tasks) and not self.force_exit:
-                    if loop.time() >= cancel_at:
-                        for task in state.tasks:
-                            task.cancel(msg="the server stops")
-                        break
-                    await asyncio.sleep(_POLL)
-            finally:
-                drop.cancel()
-                self.drop_connections()
-                await asyncio.sleep(0)  # let the dropped requests' tasks see the disconnect
-            for server in self.servers:
-                await server.wait_closed()
-            if not self.force_exit:
-                await self.lifespan.shutdown()
-
-        def drop_connections(self) -> None:
-            """Reset every connection still open: its request ends as a client disconnect."""
-            for connection in list(self.server_state.connections):
-                # A protocol is in connections once connection_made gave it its transport.
-                transport = connection.transport
-                with contextlib.suppress(OSError):  # a reset, not a FIN after the answer
-                    transport.get_extra_info("socket").setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, _RESET
-                    )
-                transport.abort()
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
@@ -470,8 +403,7 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
                 if self.should_exit:
                     self.force_exit = True  # a second signal: stop waiting for anyone
                 else:
-                    self.should_exit = True
-                    asyncio.get_running_loop().call_soon_threadsafe(self.signalled.set)
+                    self.stop_soon()
                     _exit_after(grace + HARD_STOP)
 
             previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -483,8 +415,6 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
                 for sig, handler in previous.items():
                     signal.signal(sig, signal.SIG_IGN if self.should_exit else handler)
 
-    from ._compat_uvicorn import half_close_protocol
-
     protocol = half_close_protocol() if importlib.util.find_spec("httptools") is None else None
     config = uvicorn.Config(
         app,
@@ -495,7 +425,7 @@ def _server(app: Any, log_level: str, ready: str, grace: float = GRACE) -> Any:
     )
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(_MASK_KEYS)
-    return Server(config)
+    return Server(config, grace)
 
 
 class _MaskKeys(logging.Filter):
@@ -533,20 +463,6 @@ def mask_keys_in(text: str) -> str:
 
 #: Bind addresses that name no host (the guard knows the address a connection came in on).
 _ANY_ADDRESS = ("0.0.0.0", "::", "")
-
-_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close with a reset
-
-
-class _QuietCancel(logging.Filter):
-    """Drop uvicorn's reports of requests cancelled because the server stops.
-
-    A request still held when the server stops (a ``timeout`` fault, say) is
-    cancelled; that is the stop working, not an error worth a traceback.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, asyncio.CancelledError)
 
 
 def _exit_after(seconds: float) -> None:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 #: How long starting or stopping may take before it is an error.
 _START_TIMEOUT = 10.0
+#: Seconds a stopping server lets requests in progress finish.
+_GRACE = 1.0
 
 
 class LoopbackServer:
@@ -25,6 +27,8 @@ class LoopbackServer:
             raise RuntimeError(INSTALL_HINT.replace("tofupay-fake serve", "fake.url"))
         import uvicorn
 
+        from ._compat_uvicorn import quick_server
+
         self.app = make_app(fake)
         self._sock = bind("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
@@ -33,9 +37,10 @@ class LoopbackServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            timeout_graceful_shutdown=1,
         )
-        self._server = uvicorn.Server(config)  # in a thread, uvicorn leaves signals alone
+        # In a thread, uvicorn leaves signals alone; a request still running when the
+        # fake stops gets a second to finish.
+        self._server = quick_server()(config, grace=_GRACE)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._sock]},
@@ -54,6 +59,6 @@ class LoopbackServer:
 
     def stop(self) -> None:
         """Stop serving and wait for the thread (idempotent)."""
-        self._server.should_exit = True
+        self._server.stop_soon()
         self._thread.join(_START_TIMEOUT)
         self._sock.close()
