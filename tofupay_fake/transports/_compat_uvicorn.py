@@ -142,6 +142,15 @@ def quick_server() -> type[Any]:
             drop = loop.call_later(0.0 if self.force_exit else self.grace, self.drop_connections)
             state = self.server_state
             try:
+                # Stop accepting, then give the connections accepted already the two turns
+                # of the loop that make them (a task of asyncio's makes each one, and on
+                # Python 3.11 it fails if the server is closed by then, leaving the socket
+                # open); then close the servers.
+                for server in self.servers:
+                    for listening in server.sockets:
+                        loop.remove_reader(listening.fileno())
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
                 for server in self.servers:
                     server.close()
                 for sock in sockets or []:
