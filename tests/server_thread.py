@@ -9,6 +9,7 @@ from types import TracebackType
 import uvicorn
 
 from tofupay_fake import FakeTofupay
+from tofupay_fake.transports._compat_uvicorn import quick_server
 from tofupay_fake.transports.asgi_app import App, make_app
 from tofupay_fake.transports.serving import bind
 
@@ -25,9 +26,10 @@ class ServerThread:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            timeout_graceful_shutdown=1,  # a request held by a fault must not hold the teardown
         )
-        self._server = uvicorn.Server(config)
+        # fake.url's server: at the teardown it drops whatever a test left open (a request
+        # held by a fault, a keep-alive connection) and closes every connection.
+        self._server = quick_server()(config, grace=0.0)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
@@ -47,8 +49,8 @@ class ServerThread:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._server.should_exit = True
         self._server.force_exit = True  # nothing a test left open holds the teardown
+        self._server.stop_soon()
         self._thread.join(10)
         self._sock.close()
         if self._thread.is_alive():  # no thread left behind: a stuck loop is a failure
