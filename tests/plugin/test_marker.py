@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._helpers import KEY, URL, error_sections, write_ini
+from ._helpers import KEY, URL, error_sections, refused_markers_run, write_ini
 
 HEADER = f"""
 import httpx
@@ -240,24 +240,16 @@ _BAD_MARKERS_RUN: list[pytest.RunResult] = []
 
 
 def bad_markers_run(pytester: pytest.Pytester) -> pytest.RunResult:
-    if not _BAD_MARKERS_RUN:
-        write_ini(pytester)
-        tests = ["import pytest\n"]
-        for index, (marker, _) in enumerate(BAD_MARKERS):
-            tests.append(
-                f"""
+    return refused_markers_run(
+        pytester,
+        _BAD_MARKERS_RUN,
+        [marker for marker, _ in BAD_MARKERS],
+        """
 @pytest.mark.tofupay({marker})
 def test_bad_{index}(tofupay):
     raise AssertionError("the test body must not run")
-"""
-            )
-        tests.append("\ndef test_unaffected(tofupay):\n    assert tofupay.started\n")
-        pytester.makepyfile("".join(tests))
-        result = pytester.runpytest()
-        result.assert_outcomes(passed=1, errors=len(BAD_MARKERS))
-        result.stdout.no_fnmatch_line("*the test body must not run*")
-        _BAD_MARKERS_RUN.append(result)
-    return _BAD_MARKERS_RUN[0]
+""",
+    )
 
 
 @pytest.mark.parametrize(("marker", "named"), BAD_MARKERS)
