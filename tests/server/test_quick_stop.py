@@ -7,6 +7,7 @@ import socket
 import threading
 from typing import Any
 
+import pytest
 import uvicorn
 
 from tofupay_fake import FakeTofupay
@@ -16,6 +17,12 @@ from tofupay_fake.transports.serving import bind
 
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # pragma: no cover
     raise AssertionError("no request is made")
+
+
+def assert_refused(port: int) -> None:
+    """Nothing listens on ``port`` any more."""
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_a_stop_asked_before_the_server_runs_ends_it_at_its_first_look() -> None:
@@ -30,11 +37,7 @@ def test_a_stop_asked_before_the_server_runs_ends_it_at_its_first_look() -> None
     assert not runner.is_alive()
     assert server.started  # it did start, and stopped at its first look
     sock.close()
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            raise AssertionError("the stopped server still accepts connections")
-    except ConnectionRefusedError:
-        pass
+    assert_refused(port)
 
 
 def test_fake_url_stops_and_its_port_is_closed() -> None:
@@ -43,11 +46,7 @@ def test_fake_url_stops_and_its_port_is_closed() -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=5):
         pass  # listening
     fake.stop()
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            raise AssertionError("the stopped fake still accepts connections")
-    except ConnectionRefusedError:
-        pass
+    assert_refused(port)
 
 
 def test_a_connection_accepted_just_as_the_stop_begins_is_closed_too() -> None:
