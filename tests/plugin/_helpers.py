@@ -64,14 +64,18 @@ def write_ini(pytester: pytest.Pytester, extra: str = "", *, asserts: str = "pla
     pytester.makeini(_INI.format(extra=extra, asserts=asserts))
 
 
+#: The sub-sessions of :func:`refused_markers_run`, by template.
+_REFUSED_RUNS: dict[str, pytest.RunResult] = {}
+
+
 def refused_markers_run(
-    pytester: pytest.Pytester, cache: list[pytest.RunResult], markers: list[str], tests: str
+    pytester: pytest.Pytester, markers: list[str], tests: str
 ) -> pytest.RunResult:
-    """One sub-session, made once per process (kept in ``cache``), in which each of
-    ``markers`` marks the ``tests`` template (``{index}`` and ``{marker}`` filled in,
-    each test's body failing if it runs), beside a test without a marker; every marked
-    test must be an error with no body run and no traceback."""
-    if not cache:
+    """One sub-session, made once per process, in which each of ``markers`` marks the
+    ``tests`` template (``{index}`` and ``{marker}`` filled in, each test's body failing
+    if it runs), beside a test without a marker; every marked test must be an error with
+    no body run and no traceback."""
+    if tests not in _REFUSED_RUNS:
         write_ini(pytester)
         made = [tests.format(index=index, marker=marker) for index, marker in enumerate(markers)]
         unaffected = "\ndef test_unaffected(tofupay):\n    assert tofupay.started\n"
@@ -80,8 +84,8 @@ def refused_markers_run(
         result.assert_outcomes(passed=1, errors=sum(text.count("def test_") for text in made))
         result.stdout.no_fnmatch_line("*the test body must not run*")
         result.stdout.no_fnmatch_line("*Traceback*")
-        cache.append(result)
-    return cache[0]
+        _REFUSED_RUNS[tests] = result
+    return _REFUSED_RUNS[tests]
 
 
 def error_sections(result: pytest.RunResult) -> dict[str, list[str]]:

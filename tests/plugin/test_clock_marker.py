@@ -137,15 +137,10 @@ BAD_MARKERS = [
     ("'10000-01-01'", "'10000-01-01'"),
 ]
 
-#: One sub-session with two tests for each bad value (with and without the fixture),
-#: made once per process by the first test that needs it.
-_BAD_MARKERS_RUN: list[pytest.RunResult] = []
-
 
 def bad_markers_run(pytester: pytest.Pytester) -> pytest.RunResult:
     return refused_markers_run(
         pytester,
-        _BAD_MARKERS_RUN,
         [marker for marker, _ in BAD_MARKERS],
         """
 @pytest.mark.tofupay(clock={marker})

@@ -234,15 +234,10 @@ BAD_MARKERS = [
     ("'sk_test_positional99', seed=1", "sk_test_positional99"),
 ]
 
-#: One sub-session with a test for each bad marker, made once per process by the first
-#: test that needs it.
-_BAD_MARKERS_RUN: list[pytest.RunResult] = []
-
 
 def bad_markers_run(pytester: pytest.Pytester) -> pytest.RunResult:
     return refused_markers_run(
         pytester,
-        _BAD_MARKERS_RUN,
         [marker for marker, _ in BAD_MARKERS],
         """
 @pytest.mark.tofupay({marker})
