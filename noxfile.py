@@ -97,7 +97,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=LOWEST_PYTHON)
 def lowest(session: nox.Session) -> None:
-    """Every direct dependency, runtime and test, at its lowest allowed version."""
+    """Every direct dependency, runtime and test, at its lowest allowed version: the
+    subset, then the server tests."""
     session.install("uv")
     pins = Path(session.create_tmp()).resolve() / "lowest.txt"
     session.run(
@@ -120,6 +121,8 @@ def lowest(session: nox.Session) -> None:
     session.install("--no-deps", ".")
     _log_versions(session)
     session.run(*PYTEST, *(session.posargs or SUBSET))
+    if not session.posargs:  # the server on the oldest uvicorn: its stop reaches inside it
+        session.run(*PYTEST, "tests/server")
 
 
 @nox.session(python=PYTHONS[-1])
