@@ -274,29 +274,6 @@ def choose(tests: list[Planned]) -> list[bool]:
     return keep
 
 
-#: The tests that share one Chromium (a package-scoped fixture of theirs).
-BROWSER_TESTS = "tests/browser/"
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``-n N`` (``--dist load``), send the browser tests to one worker in one
-    block, so Chromium starts once in the run; every other test is scheduled alone.
-
-    xdist's own ``--dist loadgroup`` does this through ``xdist_group`` marks, which
-    pytest-xdist 3.8 carries in node ids that pytest 9.2 no longer lets it change.
-    """
-    if config.getoption("dist") != "load":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class OneChromium(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
-
-    return OneChromium(config, log)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

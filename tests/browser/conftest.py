@@ -1,11 +1,9 @@
 """Headless Chromium for the browser tests, driven by Playwright's sync API.
 
-Debian's ``/usr/bin/chromium`` is launched once for this package's tests, with a fresh
-profile. When it or Playwright is missing the tests fail (CI installs both):
-a browser test that quietly skips would hide a broken dashboard.
-
-Under pytest-xdist the suite's scheduler (``tests/conftest.py``) sends this package's
-tests to one worker in one block, so Chromium starts once in the run.
+Debian's ``/usr/bin/chromium`` is launched once for this package's tests in each pytest
+process (each xdist worker that takes some), with a fresh profile. When it or Playwright
+is missing the tests fail (CI installs both): a browser test that quietly skips would
+hide a broken dashboard.
 """
 
 from __future__ import annotations
