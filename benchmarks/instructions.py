@@ -43,14 +43,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import _callgrind  # beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -297,28 +296,7 @@ def child(target: str, runs: int) -> None:
 
 
 def instructions(target: str, runs: int) -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "callgrind.out"
-        subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                __file__,
-                "--child",
-                target,
-                str(runs),
-            ],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        text = out.read_text()
-    found = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
-    if found is None:
-        raise RuntimeError(f"no instruction total in callgrind's output for {target}")
-    return int(found.group(1))
+    return _callgrind.instructions([sys.executable, __file__, "--child", target, str(runs)])
 
 
 def main() -> int:
