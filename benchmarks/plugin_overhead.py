@@ -214,11 +214,12 @@ def count_instructions(scenario: Scenario, cwd: Path, cpu_without: float) -> tup
     without = _callgrind.instructions(scenario.without, cwd=cwd, env=scenario.env)
     cost = with_plugin - without
     rate = without / (cpu_without * 1e3)  # instructions a millisecond, this machine, this run
+    ms = cost / rate
     print("\nInstructions, the alone scenario (valgrind --tool=callgrind, PYTHONHASHSEED=0):")
     print(f"  with -p {EMPTY_PLUGIN}: {without:,}; with the plugin: {with_plugin:,}")
-    print(f"  plugin's cost: {cost:,} instructions, {cost / rate:.1f} ms at this run's rate of")
+    print(f"  plugin's cost: {cost:,} instructions, {ms:.1f} ms at this run's rate of")
     print(f"  {rate / 1e6:.2f} M instructions a CPU millisecond (the empty-module runs' median)")
-    return cost, cost / rate
+    return cost, ms
 
 
 def main() -> int:
